@@ -1,0 +1,170 @@
+"""The only module that imports stripe.
+
+It hides the Stripe library behind a few verbs that return plain dataclasses,
+maps Stripe's errors onto FundError subclasses, and makes every outgoing write
+carry an idempotency key derived from our own row id, so a retry after a
+timeout can never charge twice.
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import stripe
+from flask import current_app
+
+from fund.errors import FundError, PaymentDeclined, PaymentUnavailable
+
+log = logging.getLogger(__name__)
+
+# 429 is not retried by the library unless Stripe says so; we retry it ourselves
+# with the same idempotency key.
+RATE_LIMIT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    customer: str | None
+    latest_charge: str | None
+    client_secret: str | None
+    error_code: str | None = None
+    error_message: str | None = None
+    next_action: dict | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    charge_id: str
+    fee: int
+    net: int
+    available_on: datetime | None
+
+
+def client():
+    """A StripeClient for the current app's configuration."""
+    cfg = current_app.config
+    cached = current_app.extensions.get("fund.stripe")
+    key = (cfg["STRIPE_SECRET_KEY"], cfg["STRIPE_API_BASE"])
+    if cached and cached[0] == key:
+        return cached[1]
+    base = {"api": cfg["STRIPE_API_BASE"]} if cfg["STRIPE_API_BASE"] else None
+    new = stripe.StripeClient(
+        cfg["STRIPE_SECRET_KEY"],
+        base_addresses=base,
+        max_network_retries=cfg["STRIPE_MAX_NETWORK_RETRIES"],
+        http_client=stripe.RequestsClient(timeout=cfg["STRIPE_TIMEOUT_SECONDS"]),
+    )
+    current_app.extensions["fund.stripe"] = (key, new)
+    return new
+
+
+def is_offline():
+    """True when talking to localstripe (no Checkout, konbini or bank transfer)."""
+    return bool(current_app.config["STRIPE_API_BASE"])
+
+
+def js_url():
+    base = current_app.config["STRIPE_API_BASE"]
+    return f"{base}/js.stripe.com/v3/" if base else "https://js.stripe.com/v3/"
+
+
+def _call(fn, *args, **kwargs):
+    """Run one Stripe call, retrying 429s, and translate its errors."""
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        try:
+            return fn(*args, **kwargs)
+        except stripe.CardError as err:
+            code = getattr(err, "code", None) or "card_declined"
+            raise PaymentDeclined(err.user_message or "card declined", code=code) from err
+        except stripe.RateLimitError as err:
+            if attempt == RATE_LIMIT_RETRIES:
+                raise PaymentUnavailable("Stripe is rate limiting requests") from err
+            time.sleep(0.5 * (2 ** attempt))
+        except (stripe.APIConnectionError, stripe.APIError) as err:
+            log.warning("Stripe unavailable: %s", err)
+            raise PaymentUnavailable("Stripe could not be reached") from err
+        except stripe.StripeError as err:
+            log.error("Stripe refused a request: %s", err)
+            raise FundError("The payment service refused the request.", status=502,
+                            code="stripe_error") from err
+
+
+def _intent(obj):
+    err = obj.get("last_payment_error") or {}
+    charge = obj.get("latest_charge")
+    if isinstance(charge, dict) or hasattr(charge, "id"):
+        charge = charge["id"]
+    return Intent(
+        id=obj["id"], status=obj["status"], amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(), customer=obj.get("customer"),
+        latest_charge=charge, client_secret=obj.get("client_secret"),
+        error_code=err.get("code"), error_message=err.get("message"),
+        next_action=obj.get("next_action") and dict(obj["next_action"]),
+        metadata=dict(obj.get("metadata") or {}),
+    )
+
+
+def create_customer(*, idempotency_key, email, name, card_token, metadata):
+    """Create a Customer holding the tokenised card as its default source."""
+    customer = _call(client().v1.customers.create, params={
+        "email": email, "name": name, "source": card_token, "metadata": metadata,
+    }, options={"idempotency_key": idempotency_key})
+    return customer["id"], customer.get("default_source")
+
+
+def create_card_intent(*, idempotency_key, amount, currency, customer, card, description,
+                       metadata, return_url):
+    """Create and confirm a PaymentIntent for the customer's card.
+
+    A decline raises PaymentDeclined; a card that needs 3-D Secure comes back
+    as `requires_action` for the browser to finish with confirmCardPayment.
+    """
+    params = {
+        "amount": amount, "currency": currency.lower(), "customer": customer,
+        "payment_method": card, "confirm": True, "description": description,
+        "metadata": metadata,
+    }
+    if not is_offline():
+        # Real Stripe needs to know where a redirect-based authentication returns.
+        params["return_url"] = return_url
+    obj = _call(client().v1.payment_intents.create, params=params,
+                options={"idempotency_key": idempotency_key})
+    return _intent(obj)
+
+
+def retrieve_intent(intent_id):
+    return _intent(_call(client().v1.payment_intents.retrieve, intent_id))
+
+
+def retrieve_settlement(charge_id):
+    """Fee, net and availability date from the charge's balance transaction."""
+    charge = _call(client().v1.charges.retrieve, charge_id,
+                   params={"expand": ["balance_transaction"]})
+    txn = charge.get("balance_transaction")
+    if not txn or isinstance(txn, str):
+        return None
+    available = txn.get("available_on")
+    return Settlement(
+        charge_id=charge_id, fee=int(txn.get("fee") or 0), net=int(txn["net"]),
+        available_on=datetime.fromtimestamp(available, timezone.utc) if available else None,
+    )
+
+
+class BadSignature(Exception):
+    pass
+
+
+def parse_webhook(payload, signature):
+    """Verify a webhook's signature and return (event id, type, object dict)."""
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except (ValueError, stripe.SignatureVerificationError) as err:
+        raise BadSignature(str(err)) from err
+    obj = event["data"]["object"]
+    return event["id"], event["type"], obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

@@ -1,0 +1,100 @@
+"""Receipts (寄附金受領証明書): immutable snapshots, numbered per calendar year.
+
+Everything printed is copied onto the row when the receipt is issued; the PDF
+is rendered from the row alone, so the same receipt always renders the same.
+"""
+from fund.extensions import db
+from fund.models.base import TZDateTime, utcnow
+
+VALID = "valid"
+VOID = "void"
+KINDS = ("single", "annual")
+
+
+class ReceiptSeries(db.Model):
+    """The last number handed out in one calendar year's series.
+
+    Incremented in the same transaction as the receipt insert, under a row
+    lock, so numbers are unique and gapless: a rollback returns the number.
+    """
+
+    year = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    last_number = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Receipt(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    series_year = db.Column(db.Integer, nullable=False)
+    sequence = db.Column(db.Integer, nullable=False)
+    # 1 for the original, 2, 3 … for reissues under the same number.
+    revision = db.Column(db.Integer, nullable=False, default=1)
+    number = db.Column(db.String(32), nullable=False, unique=True)
+    kind = db.Column(db.String(8), nullable=False, default="single")
+    status = db.Column(db.String(8), nullable=False, default=VALID)
+    language = db.Column(db.String(4), nullable=False, default="ja")
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    # Snapshot of what is printed.
+    donor_kind = db.Column(db.String(16), nullable=False)
+    donor_name = db.Column(db.String(200), nullable=False)
+    donor_representative = db.Column(db.String(200))
+    donor_postal_code = db.Column(db.String(16))
+    donor_address = db.Column(db.String(500), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)
+    currency = db.Column(db.String(3), nullable=False, default="JPY")
+    received_on = db.Column(db.Date, nullable=False)
+    year = db.Column(db.Integer, nullable=False)
+    purpose = db.Column(db.String(300))
+    issuer_name = db.Column(db.String(200), nullable=False)
+    issuer_address = db.Column(db.String(300), nullable=False)
+    issuer_representative = db.Column(db.String(200), nullable=False)
+    issued_on = db.Column(db.Date, nullable=False)
+    issued_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    sha256 = db.Column(db.String(64))
+    voided_at = db.Column(TZDateTime)
+    void_reason = db.Column(db.String(500))
+    replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+
+    lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
+    donor = db.relationship("Donor")
+
+    __table_args__ = (
+        db.UniqueConstraint("series_year", "sequence", "revision", name="uq_receipt_number_parts"),
+        db.CheckConstraint(f"kind IN {KINDS}", name="kind"),
+        db.CheckConstraint(f"status IN ('{VALID}', '{VOID}')", name="status"),
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    @property
+    def is_reissue(self):
+        return self.revision > 1
+
+    @property
+    def seal_image(self):
+        return None
+
+    def __repr__(self):
+        return f"<Receipt {self.number} {self.status}>"
+
+
+class ReceiptLine(db.Model):
+    """One gift covered by a receipt.
+
+    `active` mirrors the receipt's validity so that a partial unique index can
+    enforce that a gift is on at most one valid receipt at any time.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"), nullable=False, index=True)
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    received_on = db.Column(db.Date, nullable=False)
+    purpose = db.Column(db.String(300))
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    receipt = db.relationship("Receipt", back_populates="lines")
+    donation = db.relationship("Donation")
+
+    __table_args__ = (
+        db.Index("uq_receipt_line_active_donation", "donation_id", unique=True,
+                 sqlite_where=db.text("active"), postgresql_where=db.text("active")),
+    )

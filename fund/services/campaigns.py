@@ -1,0 +1,66 @@
+"""What the home page shows about campaigns and projects: money raised so far."""
+from dataclasses import dataclass
+
+from sqlalchemy import func
+
+from fund.extensions import db
+from fund.models import Campaign, Donation, Payment, Project
+from fund.models.donation import SUCCEEDED
+from fund.services import clock
+
+
+@dataclass(frozen=True)
+class Progress:
+    raised: int
+    goal: int
+    supporters: int
+    days_left: int
+    is_open: bool
+
+    @property
+    def percent(self):
+        # Integer percent, floored, so 99.9% never shows as 100%.
+        return self.raised * 100 // self.goal if self.goal else 0
+
+
+def _paid_totals(filter_column, ids):
+    """{id: (raised, supporters)} from succeeded payments only."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(filter_column, func.coalesce(func.sum(Payment.amount), 0),
+                  func.count(func.distinct(Donation.donor_id)))
+        .join(Payment, Payment.donation_id == Donation.id)
+        .where(Payment.state == SUCCEEDED, filter_column.in_(ids))
+        .group_by(filter_column)).all()
+    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+
+def campaign_progress(campaigns, now=None):
+    now = now or clock.now()
+    totals = _paid_totals(Donation.campaign_id, [c.id for c in campaigns])
+    result = {}
+    for campaign in campaigns:
+        raised, supporters = totals.get(campaign.id, (0, 0))
+        days = (clock.jst_date(campaign.ends_at) - clock.jst_date(now)).days
+        result[campaign.id] = Progress(
+            raised=raised, goal=campaign.goal_amount, supporters=supporters,
+            days_left=max(days, 0), is_open=campaign.is_open(now))
+    return result
+
+
+def project_raised(projects):
+    totals = _paid_totals(Donation.project_id, [p.id for p in projects])
+    return {p.id: totals.get(p.id, (0, 0)) for p in projects}
+
+
+def listing():
+    """Open campaigns (with progress) and projects that accept gifts, for the home page."""
+    now = clock.now()
+    campaigns = db.session.execute(
+        db.select(Campaign).where(Campaign.starts_at <= now).order_by(Campaign.ends_at)
+    ).scalars().all()
+    projects = db.session.execute(
+        db.select(Project).where(Project.accepts_donations.is_(True)).order_by(Project.id)
+    ).scalars().all()
+    return campaigns, campaign_progress(campaigns, now), projects, project_raised(projects)

@@ -1,0 +1,208 @@
+"""Taking a gift: donor, donation and payment rows, then Stripe.
+
+Rows are committed before Stripe is called, so every attempt (and its
+failure) is on file, and the idempotency keys come from our own row ids.
+"""
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+
+from fund.errors import FundError, NotFound, PaymentDeclined, PaymentUnavailable
+from fund.extensions import db
+from fund.gateways import stripe as gateway
+from fund.i18n import translate
+from fund.money import format_yen
+from fund.models import Campaign, Donation, Donor, Payment, Project
+from fund.models.donation import REQUIRES_ACTION, SUCCEEDED
+from fund.services import audit, clock, mail, payments, receipts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Destination:
+    designation: str
+    campaign: Campaign | None = None
+    project: Project | None = None
+
+    @property
+    def key(self):
+        if self.campaign:
+            return f"campaign:{self.campaign.slug}"
+        if self.project:
+            return f"project:{self.project.slug}"
+        return "general"
+
+    def title(self, lang):
+        if self.campaign:
+            return self.campaign.title(lang)
+        if self.project:
+            return self.project.title(lang)
+        return translate("home.general", lang)
+
+
+def resolve_destination(key):
+    """'general', 'campaign:<slug>' or 'project:<slug>' to an open destination."""
+    key = (key or "general").strip()
+    if key == "general":
+        return Destination("general")
+    kind, _, slug = key.partition(":")
+    if kind == "campaign":
+        campaign = db.session.execute(
+            db.select(Campaign).filter_by(slug=slug)).scalar_one_or_none()
+        if campaign and campaign.is_open(clock.now()):
+            return Destination("campaign", campaign=campaign)
+    elif kind == "project":
+        project = db.session.execute(
+            db.select(Project).filter_by(slug=slug)).scalar_one_or_none()
+        if project and project.accepts_donations:
+            return Destination("project", project=project)
+    raise NotFound(translate("error.destination"), code="destination")
+
+
+def _find_or_create_donor(data, lang):
+    """Reuse the donor with the same email and receipt name, updating contact details.
+
+    A changed address updates the donor only; receipts already issued keep
+    the address they were printed with.
+    """
+    receipt_name = data["company_name"] if data["donor_kind"] == "corporation" else data["name"]
+    candidates = db.session.execute(
+        db.select(Donor).filter_by(email=data["email"], kind=data["donor_kind"])
+        .order_by(Donor.id)).scalars()
+    donor = next((d for d in candidates if d.receipt_name == receipt_name), None)
+    if donor is None:
+        donor = Donor(email=data["email"], kind=data["donor_kind"])
+        db.session.add(donor)
+    donor.name = data["name"]
+    donor.name_kana = data["name_kana"]
+    donor.company_name = data.get("company_name") or None
+    donor.representative = data.get("representative") or None
+    donor.postal_code = data["postal_code"]
+    donor.address = data["address"]
+    donor.phone = data.get("phone") or None
+    donor.locale = lang
+    donor.publish_name = data["publish_name"]
+    return donor
+
+
+def start_card_donation(*, data, card_token, lang):
+    """Record the gift and charge the card. Returns the payment.
+
+    The payment comes back succeeded, requires_action (the browser must run
+    3-D Secure) or processing; a decline raises PaymentDeclined after the
+    failed attempt has been committed.
+    """
+    destination = resolve_destination(data["destination"])
+    donor = _find_or_create_donor(data, lang)
+    donation = Donation(
+        donor=donor, amount=data["amount"], currency="JPY",
+        designation=destination.designation, campaign=destination.campaign,
+        project=destination.project, wants_receipt=data["wants_receipt"],
+        publish_name=data["publish_name"], message=data["message"], locale=lang)
+    payment = Payment(donation=donation, amount=data["amount"], currency="JPY", method="card")
+    db.session.add_all([donation, payment])
+    db.session.flush()
+    actor = audit.donor(donor.id)
+    audit.record(actor, "donation.created", donation, amount=donation.amount,
+                 destination=destination.key)
+    db.session.commit()
+
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    try:
+        customer, card = gateway.create_customer(
+            idempotency_key=f"fund-payment-{payment.id}-customer",
+            email=donor.email, name=donor.receipt_name, card_token=card_token,
+            metadata={"donor_id": str(donor.id)})
+        donor.stripe_customer_id = customer
+        payment.stripe_customer_id = customer
+        intent = gateway.create_card_intent(
+            idempotency_key=f"fund-payment-{payment.id}-intent",
+            amount=payment.amount, currency=payment.currency, customer=customer, card=card,
+            description=f"QST未来基金 寄附 #{donation.id}",
+            metadata={"donation_id": str(donation.id), "payment_id": str(payment.id)},
+            return_url=f"{base}/donations/{donation.public_id}/return")
+    except PaymentDeclined as err:
+        payments.mark_failed(payment, code=err.code, message=err.message, actor=actor)
+        db.session.commit()
+        raise
+    except PaymentUnavailable:
+        # The attempt stays `created`; stripe-sync finds any intent Stripe did make.
+        payment.failure_message = "Stripe unavailable during checkout"
+        db.session.commit()
+        raise
+    payment.stripe_payment_intent_id = intent.id
+    settle(payment, intent, actor)
+    return payment
+
+
+def settle(payment, intent, actor):
+    """Apply a fresh PaymentIntent to a payment and do what success entails, once.
+
+    Used by the donor's request, the 3-D Secure return and the webhook alike:
+    the row lock and the state check make the success effects run only for
+    the caller that makes the transition.
+    """
+    payment = payments.lock(payment.id)
+    changed = payments.apply_intent(payment, intent, actor)
+    mail_ids = []
+    if changed and payment.state == SUCCEEDED:
+        mail_ids = _on_success(payment.donation, actor)
+    db.session.commit()
+    if mail_ids:
+        mail.deliver(mail_ids)
+    return payment
+
+
+def _on_success(donation, actor):
+    """Issue the receipt if wanted and queue the thank-you mail; return mail ids."""
+    receipt = None
+    if donation.wants_receipt:
+        try:
+            with db.session.begin_nested():
+                receipt = receipts.issue_for_donation(donation=donation, actor=actor)
+        except FundError as err:
+            # The payment stands; the office issues the receipt once fixed.
+            log.error("receipt for donation %s not issued: %s", donation.id, err.message)
+            receipt = None
+    message = _thank_you_mail(donation, receipt)
+    db.session.flush()
+    return [message.id]
+
+
+def _thank_you_mail(donation, receipt):
+    from fund.services import links
+    lang = donation.locale
+    if receipt:
+        subject = translate("mail.thanks.subject", lang, number=receipt.number)
+    else:
+        subject = translate("mail.thanks_noreceipt.subject", lang)
+    body = render_template(
+        f"email/thanks.{lang}.txt", donation=donation, donor=donation.donor,
+        amount=format_yen(donation.amount), receipt=receipt,
+        receipt_url=links.receipt_url(receipt) if receipt else None,
+        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        purpose=donation.purpose(lang))
+    return mail.queue(to=donation.donor.email, subject=subject, body=body,
+                      kind="thanks", receipt=receipt, donation=donation)
+
+
+def refresh_from_stripe(payment, actor):
+    """Re-read the payment's intent from Stripe and apply it (3-D Secure return)."""
+    if not payment.stripe_payment_intent_id:
+        return payment
+    intent = gateway.retrieve_intent(payment.stripe_payment_intent_id)
+    return settle(payment, intent, actor)
+
+
+def donation_by_public_id(public_id):
+    donation = db.session.execute(
+        db.select(Donation).filter_by(public_id=public_id)).scalar_one_or_none()
+    if donation is None:
+        raise NotFound("This donation does not exist.")
+    return donation
+
+
+def needs_action(payment):
+    return payment.state == REQUIRES_ACTION

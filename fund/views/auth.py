@@ -1,0 +1,50 @@
+"""Staff sign-in shared by the office and accountant blueprints."""
+import functools
+
+from flask import g, redirect, request, session, url_for
+
+from fund.extensions import db
+from fund.models import StaffUser
+
+
+def current_staff():
+    if "staff" not in g:
+        staff_id = session.get("staff_id")
+        user = db.session.get(StaffUser, staff_id) if staff_id else None
+        g.staff = user if user is not None and user.active else None
+    return g.staff
+
+
+def guard(*roles):
+    """A before_request hook: signed-in staff with one of `roles` (admin always)."""
+    def check():
+        if request.endpoint and request.endpoint.endswith((".login", ".logout")):
+            return None
+        user = current_staff()
+        if user is None:
+            return redirect(url_for("office.login", next=request.full_path))
+        if not user.has_role(*roles):
+            from flask import abort
+            abort(403, description="Your role does not give access to this page.")
+        return None
+    return check
+
+
+def sign_in(email, password):
+    user = db.session.execute(
+        db.select(StaffUser).filter_by(email=(email or "").strip().lower())
+    ).scalar_one_or_none()
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    session.clear()
+    session["staff_id"] = user.id
+    return user
+
+
+def requires_login(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_staff() is None:
+            return redirect(url_for("office.login", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped

@@ -1,0 +1,152 @@
+"""Donor-facing pages: home, donation form, 3-D Secure step, thank-you, receipt link."""
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
+                   request, url_for)
+from marshmallow import ValidationError
+
+from fund.errors import PaymentDeclined, PaymentUnavailable
+from fund.gateways import stripe as gateway
+from fund.i18n import locale, translate
+from fund.money import format_yen
+from fund.schemas.donation import DonationCreateSchema
+from fund.services import audit, campaigns, donations, links
+
+bp = Blueprint("public", __name__)
+
+FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "company_name",
+               "representative", "name", "name_kana", "email", "postal_code", "address",
+               "phone", "wants_receipt", "publish_name", "message")
+
+
+@bp.get("/")
+def home():
+    campaign_list, progress, projects, project_totals = campaigns.listing()
+    return render_template("public/home.html", campaigns=campaign_list, progress=progress,
+                           projects=projects, project_totals=project_totals)
+
+
+def _form_page(values, errors=None, payment_error=None, status=200):
+    cfg = current_app.config
+    lang = locale()
+    campaign_list, _, projects, _ = campaigns.listing()
+    try:
+        destination = donations.resolve_destination(values.get("destination"))
+    except Exception:  # an unknown destination is shown as an error on the form
+        destination = donations.resolve_destination("general")
+        errors = dict(errors or {})
+        errors.setdefault("destination", translate("error.destination"))
+    return render_template(
+        "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
+        destination=destination, destination_title=destination.title(lang),
+        campaigns=[c for c in campaign_list if c.is_open(donations.clock.now())],
+        projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
+        max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
+        stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
+    ), status
+
+
+@bp.get("/donate")
+def donate_form():
+    values = {"destination": request.args.get("to", "general"), "donor_kind": "individual",
+              "amount_choice": "5000", "wants_receipt": "y"}
+    return _form_page(values)
+
+
+def _translate_errors(messages):
+    cfg = current_app.config
+    params = {"min": f"{cfg['DONATION_MIN_AMOUNT']:,}", "max": f"{cfg['DONATION_MAX_AMOUNT']:,}"}
+    out = {}
+    for field, problems in messages.items():
+        if field == "_schema" or not isinstance(problems, list):
+            continue
+        key = problems[0] if problems else "error.required"
+        if key == "error.too_long":
+            limit = DonationCreateSchema._declared_fields[field].validate.max \
+                if field in DonationCreateSchema._declared_fields else 0
+            out[field] = translate(key, max=limit)
+        elif key.startswith("error."):
+            out[field] = translate(key, **params)
+        else:  # unknown field or marshmallow's own message
+            out[field] = translate("error.choice")
+    return out
+
+
+@bp.post("/donate")
+def donate():
+    cfg = current_app.config
+    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    data_in = {key: value for key, value in values.items() if value != ""}
+    for flag in ("wants_receipt", "publish_name"):
+        data_in[flag] = bool(request.form.get(flag))
+    schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
+                                  max_amount=cfg["DONATION_MAX_AMOUNT"])
+    try:
+        data = schema.load_form(data_in)
+    except ValidationError as err:
+        return _form_page(values, _translate_errors(err.messages), status=422)
+    token = request.form.get("card_token", "").strip()
+    if not token:
+        return _form_page(values, {"card": translate("error.card_token")}, status=422)
+    try:
+        payment = donations.start_card_donation(data=data, card_token=token, lang=locale())
+    except PaymentDeclined:
+        return _form_page(values, payment_error=translate("error.card_declined"), status=402)
+    except PaymentUnavailable:
+        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+                          status=503)
+    donation = payment.donation
+    if donations.needs_action(payment):
+        return redirect(url_for("public.authenticate", public_id=donation.public_id))
+    return redirect(url_for("public.thanks", public_id=donation.public_id))
+
+
+@bp.get("/donations/<public_id>/authenticate")
+def authenticate(public_id):
+    donation = donations.donation_by_public_id(public_id)
+    payment = donation.payments[-1]
+    if not donations.needs_action(payment):
+        return redirect(url_for("public.thanks", public_id=public_id))
+    intent = gateway.retrieve_intent(payment.stripe_payment_intent_id)
+    return render_template("public/authenticate.html", donation=donation,
+                           client_secret=intent.client_secret, stripe_js=gateway.js_url(),
+                           stripe_key=current_app.config["STRIPE_PUBLISHABLE_KEY"])
+
+
+@bp.get("/donations/<public_id>/return")
+def authentication_return(public_id):
+    """Where the browser comes back after 3-D Secure: Stripe, not the browser, decides."""
+    donation = donations.donation_by_public_id(public_id)
+    payment = donation.payments[-1]
+    try:
+        payment = donations.refresh_from_stripe(payment, audit.donor(donation.donor_id))
+    except PaymentUnavailable:
+        pass  # the webhook or stripe-sync settles it; the thank-you page says pending
+    if donations.needs_action(payment) and request.args.get("failed"):
+        return redirect(url_for("public.thanks", public_id=public_id, auth="failed"))
+    return redirect(url_for("public.thanks", public_id=public_id))
+
+
+@bp.get("/thanks/<public_id>")
+def thanks(public_id):
+    donation = donations.donation_by_public_id(public_id)
+    payment = donation.payments[-1] if donation.payments else None
+    auth_failed = request.args.get("auth") == "failed" or (
+        payment is not None and payment.state == "failed"
+        and payment.failure_code == "payment_intent_authentication_failure")
+    return render_template("public/thanks.html", donation=donation, payment=payment,
+                           amount=format_yen(donation.amount), auth_failed=auth_failed,
+                           status=donation.status)
+
+
+@bp.get("/r/<token>")
+def receipt_pdf(token):
+    """A donor's receipt through the signed link in their email."""
+    try:
+        receipt, data = links.open_link(token)
+    except links.LinkExpired:
+        abort(410, description=translate("error.link_expired"))
+    except links.LinkInvalid:
+        abort(403, description=translate("error.link_invalid"))
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"',
+        "Cache-Control": "private, no-store",
+    })
