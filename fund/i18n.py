@@ -3,7 +3,7 @@
 A small catalogue keeps every donor-facing string in one place without a
 compile step: `make run` must work on a fresh machine with no gettext tools.
 """
-from flask import g, request, session
+from flask import request, session
 
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
@@ -106,7 +106,7 @@ MESSAGES = {
 
 def locale():
     """The donor's language: ?lang= switches and is remembered in the session."""
-    cached = getattr(g, "_locale", None)
+    cached = request.environ.get("fund.locale")
     if cached:
         return cached
     lang = request.args.get("lang")
@@ -116,7 +116,7 @@ def locale():
         lang = session.get("lang", DEFAULT)
         if lang not in LANGUAGES:
             lang = DEFAULT
-    g._locale = lang
+    request.environ["fund.locale"] = lang
     return lang
 
 

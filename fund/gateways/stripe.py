@@ -77,7 +77,9 @@ def _call(fn, *args, **kwargs):
     """Run one Stripe call, retrying 429s, and translate its errors."""
     for attempt in range(RATE_LIMIT_RETRIES + 1):
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            # Plain dicts from here on: StripeObject is not a dict in stripe>=13.
+            return result.to_dict() if hasattr(result, "to_dict") else result
         except stripe.CardError as err:
             code = getattr(err, "code", None) or "card_declined"
             raise PaymentDeclined(err.user_message or "card declined", code=code) from err
@@ -97,14 +99,14 @@ def _call(fn, *args, **kwargs):
 def _intent(obj):
     err = obj.get("last_payment_error") or {}
     charge = obj.get("latest_charge")
-    if isinstance(charge, dict) or hasattr(charge, "id"):
+    if isinstance(charge, dict):
         charge = charge["id"]
     return Intent(
         id=obj["id"], status=obj["status"], amount=int(obj["amount"]),
         currency=str(obj["currency"]).upper(), customer=obj.get("customer"),
         latest_charge=charge, client_secret=obj.get("client_secret"),
         error_code=err.get("code"), error_message=err.get("message"),
-        next_action=obj.get("next_action") and dict(obj["next_action"]),
+        next_action=obj.get("next_action") or None,
         metadata=dict(obj.get("metadata") or {}),
     )
 
@@ -117,8 +119,8 @@ def create_customer(*, idempotency_key, email, name, card_token, metadata):
     return customer["id"], customer.get("default_source")
 
 
-def create_card_intent(*, idempotency_key, amount, currency, customer, card, description,
-                       metadata, return_url):
+def create_card_intent(*, idempotency_key, amount, currency, customer, card, metadata,
+                       return_url):
     """Create and confirm a PaymentIntent for the customer's card.
 
     A decline raises PaymentDeclined; a card that needs 3-D Secure comes back
@@ -126,8 +128,7 @@ def create_card_intent(*, idempotency_key, amount, currency, customer, card, des
     """
     params = {
         "amount": amount, "currency": currency.lower(), "customer": customer,
-        "payment_method": card, "confirm": True, "description": description,
-        "metadata": metadata,
+        "payment_method": card, "confirm": True, "metadata": metadata,
     }
     if not is_offline():
         # Real Stripe needs to know where a redirect-based authentication returns.

@@ -120,7 +120,6 @@ def start_card_donation(*, data, card_token, lang):
         intent = gateway.create_card_intent(
             idempotency_key=f"fund-payment-{payment.id}-intent",
             amount=payment.amount, currency=payment.currency, customer=customer, card=card,
-            description=f"QST未来基金 寄附 #{donation.id}",
             metadata={"donation_id": str(donation.id), "payment_id": str(payment.id)},
             return_url=f"{base}/donations/{donation.public_id}/return")
     except PaymentDeclined as err:

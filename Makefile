@@ -1,0 +1,68 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+PORT ?= 5000
+STRIPE_PORT ?= 8420
+export FLASK_APP := wsgi
+
+.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean
+
+# Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
+# only when a requirements file changes.
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+# The Japanese receipt font (IPAex, Debian fonts-ipaexfont) and pdftotext.
+fonts:
+	@fc-list :lang=ja family | grep -qi ipaex || { \
+	  echo "installing fonts-ipaexfont (Japanese receipt font)"; \
+	  $(APT) install -y -q fonts-ipaexfont fontconfig || { $(APT) update -q && $(APT) install -y -q fonts-ipaexfont fontconfig; }; }
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(APT) install -y -q chromium || { $(APT) update -q && $(APT) install -y -q chromium; }; }
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+run: deps fonts
+	$(BIN)/flask db upgrade
+	$(BIN)/flask fund seed --demo-staff
+	@set -e; \
+	$(BIN)/python -m tests.support.localstripe_server --port $(STRIPE_PORT) \
+	  --state instance/localstripe.pickle \
+	  --webhook-url http://127.0.0.1:$(PORT)/webhooks/stripe \
+	  --webhook-secret $${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev} & LS=$$!; \
+	trap 'kill $$LS 2>/dev/null' EXIT INT TERM; \
+	echo "localstripe (fake Stripe) on http://127.0.0.1:$(STRIPE_PORT)"; \
+	echo ""; \
+	echo "  QST Future Fund is running at http://127.0.0.1:$(PORT)/"; \
+	echo "  office: http://127.0.0.1:$(PORT)/office/ (office@qst.example / demo-office)"; \
+	echo ""; \
+	STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)} \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: deps fonts chromium postgres test-pg test-sqlite
+
+test-pg:
+	FUND_TEST_DB=postgresql $(BIN)/pytest -q
+
+# The fast part again on SQLite: everything but the browser and PostgreSQL-only tests.
+test-sqlite:
+	FUND_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser and not pg_only"
+
+bench: deps fonts
+	$(BIN)/python bench/receipts.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,163 @@
+"""Fixtures: the app on PostgreSQL (or SQLite), localstripe, an SMTP sink, a live server.
+
+`FUND_TEST_DB=postgresql` (the default) creates a database of its own on
+127.0.0.1:5432 and drops it at the end; `FUND_TEST_DB=sqlite` uses a file in
+a temporary folder. Either way the schema comes from `flask db upgrade`.
+"""
+import os
+import re
+import uuid
+
+import psycopg
+import pytest
+import stripe
+from flask_migrate import upgrade
+
+from fund import create_app
+from fund.extensions import db
+from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
+                                    postgres_admin_url)
+
+WEBHOOK_SECRET = "whsec_test_fund_suite"
+BACKEND = os.environ.get("FUND_TEST_DB", "postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    real = bool(os.environ.get("STRIPE_SECRET_KEY", "").startswith("sk_test_")
+                and not os.environ.get("STRIPE_API_BASE"))
+    for item in items:
+        if "real_stripe" in item.keywords and not real:
+            item.add_marker(pytest.mark.skip(reason="needs STRIPE_SECRET_KEY=sk_test_… "
+                                                    "and no STRIPE_API_BASE"))
+        if "pg_only" in item.keywords and BACKEND != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'fund.sqlite'}"
+        return
+    name = f"fund_test_{uuid.uuid4().hex[:10]}"
+    admin = postgres_admin_url()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield re.sub(r"/[^/]*$", f"/{name}", admin)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    server = LocalStripe()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
+    env_keys = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "DATABASE_URL", "MAIL_SERVER")
+    saved = {key: os.environ.pop(key, None) for key in env_keys}
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://"),
+        "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+        "STRIPE_SECRET_KEY": "sk_test_fund_suite",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fund_suite",
+        "STRIPE_API_BASE": localstripe.url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+        "STRIPE_TIMEOUT_SECONDS": 10,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+    })
+    for key, value in saved.items():
+        if value is not None:
+            os.environ[key] = value
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, app_port):
+    server = LiveServer(app, app_port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean(request, app, smtp_server):
+    """Each test starts from an empty database and an empty mailbox."""
+    smtp_server.clear()
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "alembic_version"]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            with db.engine.begin() as conn:
+                for table in tables:
+                    conn.execute(table.delete())
+        db.engine.dispose() if db.engine.dialect.name == "sqlite" else None
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(ctx):
+    from fund.cli import seed_demo
+    seed_demo()
+
+
+@pytest.fixture
+def webhooks(localstripe, live_server):
+    """localstripe delivers signed events to the live app for this test."""
+    localstripe.register_webhook(f"{live_server.url}/webhooks/stripe", WEBHOOK_SECRET)
+    yield localstripe
+    localstripe.unregister_webhook()
+
+
+@pytest.fixture(scope="session")
+def stripe_client(localstripe):
+    return stripe.StripeClient("sk_test_fund_suite", base_addresses={"api": localstripe.url},
+                               max_network_retries=0)
+
+
+@pytest.fixture
+def card_token(stripe_client):
+    """Tokenise a test card as Stripe.js would in the browser."""
+    def make(number="4242424242424242"):
+        token = stripe_client.v1.tokens.create(params={"card": {
+            "number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+        return token["id"]
+    return make
