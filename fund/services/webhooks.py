@@ -1,4 +1,10 @@
-"""Stripe webhook events: stored once, acted on from a fresh read of Stripe."""
+"""Stripe webhook events: stored once, acted on from a fresh read of Stripe.
+
+Each event type maps to one handler in HANDLERS. A handler gets the stored
+StripeEvent row and the event's object (which it must not trust: it re-reads
+what it acts on from Stripe), applies its effect in the current transaction
+and commits, returning the outcome it wants recorded.
+"""
 import logging
 
 from sqlalchemy.exc import IntegrityError
@@ -10,11 +16,6 @@ from fund.services import audit, donations
 
 log = logging.getLogger(__name__)
 
-PAYMENT_INTENT_EVENTS = {
-    "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
-    "payment_intent.requires_action", "payment_intent.canceled",
-}
-
 
 def handle_event(event_id, event_type, obj):
     """Record the event and apply its effect in one transaction.
@@ -22,8 +23,7 @@ def handle_event(event_id, event_type, obj):
     Returns the outcome: 'duplicate', 'processed', 'unknown_object' or 'ignored'.
     A repeat of an event already stored changes nothing.
     """
-    object_id = obj.get("id")
-    event = StripeEvent(stripe_event_id=event_id, type=event_type, object_id=object_id)
+    event = StripeEvent(stripe_event_id=event_id, type=event_type, object_id=obj.get("id"))
     db.session.add(event)
     try:
         db.session.flush()
@@ -31,20 +31,26 @@ def handle_event(event_id, event_type, obj):
         db.session.rollback()
         return "duplicate"
 
-    if event_type in PAYMENT_INTENT_EVENTS:
-        payment = _payment_for_intent(obj)
-        if payment is None:
-            event.outcome = "unknown_object"
-            db.session.commit()
-            return event.outcome
-        intent = gateway.retrieve_intent(object_id)
-        payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
-        donations.settle(payment, intent, audit.stripe_event(event_id))  # commits
-        return "processed"
-
-    event.outcome = "ignored"
+    handler = HANDLERS.get(event_type)
+    if handler is None:
+        event.outcome = "ignored"
+        db.session.commit()
+        return event.outcome
+    outcome = handler(event, obj)
+    if db.session.is_active and event in db.session:
+        event.outcome = outcome
     db.session.commit()
-    return event.outcome
+    return outcome
+
+
+def _payment_intent_event(event, obj):
+    payment = _payment_for_intent(obj)
+    if payment is None:
+        return "unknown_object"
+    intent = gateway.retrieve_intent(obj["id"])
+    payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
+    donations.settle(payment, intent, audit.stripe_event(event.stripe_event_id))  # commits
+    return "processed"
 
 
 def _payment_for_intent(obj):
@@ -61,3 +67,12 @@ def _payment_for_intent(obj):
         if candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id")):
             return candidate
     return None
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _payment_intent_event,
+    "payment_intent.payment_failed": _payment_intent_event,
+    "payment_intent.processing": _payment_intent_event,
+    "payment_intent.requires_action": _payment_intent_event,
+    "payment_intent.canceled": _payment_intent_event,
+}
