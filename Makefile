@@ -22,10 +22,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 deps: $(STAMP)
 
 # The Japanese receipt font (IPAex, Debian fonts-ipaexfont) and pdftotext.
+# IPAmj明朝 (fonts-ipamj-mincho) prints names outside JIS X 0208 such as 𠮷.
 fonts:
 	@fc-list :lang=ja family | grep -qi ipaex || { \
 	  echo "installing fonts-ipaexfont (Japanese receipt font)"; \
 	  $(APT) install -y -q fonts-ipaexfont fontconfig || { $(APT) update -q && $(APT) install -y -q fonts-ipaexfont fontconfig; }; }
+	@fc-list family | grep -qi ipamj || { \
+	  echo "installing fonts-ipamj-mincho (rare kanji in names, e.g. 𠮷)"; \
+	  $(APT) install -y -q fonts-ipamj-mincho || { $(APT) update -q && $(APT) install -y -q fonts-ipamj-mincho; }; }
 
 chromium:
 	@test -x /usr/bin/chromium || { \

@@ -100,6 +100,53 @@ def require_japanese_font() -> str:
     return family
 
 
+# A character no installed font can draw prints as an empty box (.notdef)
+# and garbles the PDF's text layer around it; such characters print as 〓
+# (geta, the printers' mark for a missing character) and are logged.
+GETA = "〓"
+
+
+@functools.lru_cache(maxsize=1)
+def _drawable_codepoints() -> frozenset:
+    """Every code point some installed font covers (Pango may fall back to any)."""
+    from fontTools.ttLib import TTFont
+
+    files = set()
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":", "file"], capture_output=True, text=True,
+                                 timeout=20, check=True).stdout
+            files = {line.split(":")[0].strip() for line in out.splitlines() if line.strip()}
+        except (OSError, subprocess.SubprocessError):
+            files = set()
+    if not files:
+        files = {path for paths in KNOWN_FONT_FILES.values() for path in paths
+                 if os.path.exists(path)}
+    points = set()
+    for path in sorted(files):
+        try:
+            collection = path.lower().endswith((".ttc", ".otc"))
+            font = TTFont(path, lazy=True, fontNumber=0) if collection else TTFont(path, lazy=True)
+            points.update(font.getBestCmap() or {})
+        except Exception:  # an unreadable font is one fewer fallback, not an error
+            log.debug("cannot read cmap of %s", path, exc_info=True)
+    return frozenset(points)
+
+
+def drawable(text: str) -> str:
+    """`text` with characters no installed font covers replaced by 〓."""
+    if text.isascii():
+        return text
+    points = _drawable_codepoints()
+    missing = {ch for ch in text if not ch.isspace() and ord(ch) not in points}
+    if not missing:
+        return text
+    log.warning("no font for %s (U+%s): printed as %s", "".join(sorted(missing)),
+                ", U+".join(f"{ord(ch):04X}" for ch in sorted(missing)), GETA)
+    return "".join(GETA if ch in missing else ch for ch in text)
+
+
 # --- WeasyPrint objects, built once -------------------------------------------
 
 _lock = threading.Lock()  # Pango/WeasyPrint state is shared: render one at a time.
@@ -152,6 +199,47 @@ def render_receipts(receipts, chunk_size: int = BULK_CHUNK) -> list[bytes]:
     for start in range(0, len(receipts), chunk_size):
         out.extend(_render_chunk(receipts[start:start + chunk_size]))
     return out
+
+
+def render_many(receipts, workers: int = 1, chunk_size: int = 50):
+    """Yield one PDF per receipt, in order, rendering on `workers` processes.
+
+    WeasyPrint holds the GIL for nearly all its work, so threads do not help;
+    separate processes do. Workers are spawned (not forked: the parent may
+    hold Pango, database and thread state) and keep their fonts and
+    stylesheet warm across chunks. At most two chunks per worker are in
+    flight, which bounds memory whatever the number of receipts.
+    """
+    receipts = list(receipts)
+    chunks = [receipts[i:i + chunk_size] for i in range(0, len(receipts), chunk_size)]
+    if workers <= 1 or len(chunks) < 2:
+        for chunk in chunks:
+            yield from render_receipts(chunk)
+        return
+    require_japanese_font()
+    import collections
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_warm_worker) as pool:
+        pending = collections.deque()
+        queue = iter(chunks)
+        for chunk in queue:
+            pending.append(pool.submit(render_receipts, chunk))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            yield from pending.popleft().result()
+            chunk = next(queue, None)
+            if chunk is not None:
+                pending.append(pool.submit(render_receipts, chunk))
+
+
+def _warm_worker():
+    _weasy()
+    _jinja()
 
 
 # --- rendering -----------------------------------------------------------------
@@ -314,7 +402,7 @@ TEXT_LIMITS = (180, 360, 540)      # address / purpose
 
 
 def _text(value):
-    return "" if value is None else str(value)
+    return "" if value is None else drawable(str(value))
 
 
 def _seal_uri(path):

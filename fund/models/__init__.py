@@ -7,7 +7,7 @@ from fund.models.email import OutboundEmail
 from fund.models.instructions import PaymentInstructions
 from fund.models.pledge import Pledge, PledgeInvoice
 from fund.models.project import Project
-from fund.models.receipt import Receipt, ReceiptLine, ReceiptSeries
+from fund.models.receipt import Receipt, ReceiptJob, ReceiptLine, ReceiptSeries
 from fund.models.staff import StaffUser
 from fund.models.stripe_event import StripeEvent
 
@@ -16,4 +16,5 @@ __all__ = [
     "Project", "Receipt", "ReceiptLine", "ReceiptSeries", "StaffUser", "StripeEvent",
     "Refund", "Dispute",
     "PaymentInstructions", "Pledge", "PledgeInvoice",
+    "ReceiptJob",
 ]

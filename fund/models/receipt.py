@@ -48,8 +48,12 @@ class Receipt(db.Model):
     issuer_address = db.Column(db.String(300), nullable=False)
     issuer_representative = db.Column(db.String(200), nullable=False)
     issued_on = db.Column(db.Date, nullable=False)
+    # Path of the seal image printed, if any (configuration at issue time).
+    issuer_seal = db.Column(db.String(500))
     issued_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    # SHA-256 of the PDF as issued; after a void, of the PDF stamped 無効.
     sha256 = db.Column(db.String(64))
+    void_sha256 = db.Column(db.String(64))
     voided_at = db.Column(TZDateTime)
     void_reason = db.Column(db.String(500))
     replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
@@ -62,6 +66,11 @@ class Receipt(db.Model):
         db.CheckConstraint(f"kind IN {KINDS}", name="kind"),
         db.CheckConstraint(f"status IN ('{VALID}', '{VOID}')", name="status"),
         db.CheckConstraint("amount > 0", name="amount_positive"),
+        # One valid annual summary per donor and year.
+        db.Index("uq_receipt_valid_annual", "donor_id", "year", unique=True,
+                 sqlite_where=db.text("kind = 'annual' AND status = 'valid'"),
+                 postgresql_where=db.text("kind = 'annual' AND status = 'valid'")),
+        db.Index("ix_receipt_received_on", "received_on"),
     )
 
     @property
@@ -70,7 +79,12 @@ class Receipt(db.Model):
 
     @property
     def seal_image(self):
-        return None
+        return self.issuer_seal
+
+    @property
+    def current_sha256(self):
+        """The hash of the PDF one downloads now (stamped 無効 once void)."""
+        return self.void_sha256 if self.status == VOID else self.sha256
 
     def __repr__(self):
         return f"<Receipt {self.number} {self.status}>"
@@ -98,3 +112,42 @@ class ReceiptLine(db.Model):
         db.Index("uq_receipt_line_active_donation", "donation_id", unique=True,
                  sqlite_where=db.text("active"), postgresql_where=db.text("active")),
     )
+
+
+JOB_KINDS = ("issue_year", "export", "annual")
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class ReceiptJob(db.Model):
+    """Long receipt work (a year's issuing, a ZIP export) and its progress.
+
+    The accountant's page polls this row; the same code runs it from the
+    shell, in a background thread or in a worker.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(16), nullable=False)
+    params = db.Column(db.JSON, nullable=False, default=dict)
+    state = db.Column(db.String(8), nullable=False, default="queued")
+    total = db.Column(db.Integer, nullable=False, default=0)
+    done = db.Column(db.Integer, nullable=False, default=0)
+    message = db.Column(db.String(500))
+    # The file a finished export wrote (under the instance folder).
+    result_path = db.Column(db.String(500))
+    created_by = db.Column(db.Integer, db.ForeignKey("staff_user.id"))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    finished_at = db.Column(TZDateTime)
+
+    __table_args__ = (
+        db.CheckConstraint(f"kind IN {JOB_KINDS}", name="kind"),
+        db.CheckConstraint(f"state IN {JOB_STATES}", name="state"),
+    )
+
+    @property
+    def percent(self):
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def __repr__(self):
+        return f"<ReceiptJob {self.id} {self.kind} {self.state} {self.done}/{self.total}>"

@@ -160,7 +160,8 @@ def _on_success(donation, actor):
     if donation.wants_receipt:
         try:
             with db.session.begin_nested():
-                receipt = receipts.issue_for_donation(donation=donation, actor=actor)
+                # Donors who prefer one annual summary get no per-gift receipt.
+                receipt = receipts.issue_after_payment(donation=donation, actor=actor)
         except FundError as err:
             # The payment stands; the office issues the receipt once fixed.
             log.error("receipt for donation %s not issued: %s", donation.id, err.message)
