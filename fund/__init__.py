@@ -33,6 +33,8 @@ def create_app(config=None):
     app.register_blueprint(public.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(webhooks.bp)
+    from fund.views import office_pledges
+    app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
 
     from fund import cli

@@ -123,4 +123,6 @@ def register(app: Flask):
         if failed:
             raise SystemExit(1)
 
+    from fund import cli_giving  # expire-payments (konbini, bank transfer)
+    cli_giving.register(group)
     app.cli.add_command(group)

@@ -103,6 +103,9 @@ MESSAGES = {
                                       "QST Future Fund: thank you for your gift"),
 }
 
+from fund.i18n_giving import MESSAGES as _GIVING  # noqa: E402
+MESSAGES.update(_GIVING)
+
 
 def locale():
     """The donor's language: ?lang= switches and is remembered in the session."""

@@ -59,6 +59,14 @@ class DonationCreateSchema(Schema):
     wants_receipt = fields.Boolean(load_default=False)
     publish_name = fields.Boolean(load_default=False)
     message = _text(2000, required=False)
+    payment_method = fields.String(
+        load_default="card",
+        validate=validate.OneOf(("card", "konbini", "bank_transfer"), error="error.choice"))
+    frequency = fields.String(
+        load_default="once", validate=validate.OneOf(("once", "monthly"), error="error.choice"))
+    receipt_preference = fields.String(
+        load_default="per_gift",
+        validate=validate.OneOf(("per_gift", "annual"), error="error.choice"))
 
     def __init__(self, *, min_amount, max_amount, **kwargs):
         super().__init__(**kwargs)
@@ -107,6 +115,12 @@ class DonationCreateSchema(Schema):
     def check_phone(self, value, **kwargs):
         if value and not PHONE.match(value.translate(_FULLWIDTH)):
             raise ValidationError("error.phone")
+
+    @validates_schema
+    def check_monthly(self, data, **kwargs):
+        # Stripe subscriptions charge a saved card; konbini and transfers are one-off.
+        if data.get("frequency") == "monthly" and data.get("payment_method", "card") != "card":
+            raise ValidationError({"payment_method": ["error.monthly_card_only"]})
 
     @validates_schema
     def check_corporation(self, data, **kwargs):

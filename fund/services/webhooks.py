@@ -13,6 +13,7 @@ from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.models import Payment, StripeEvent
 from fund.services import audit, donations
+from fund.services import async_payments, pledges  # giving: konbini, bank transfer, monthly
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,19 @@ def _payment_for_intent(obj):
 
 
 HANDLERS = {
+    # Monthly giving (fund.services.pledges): each re-reads the invoice/subscription.
+    "invoice.paid": pledges.on_invoice_paid,
+    "invoice.payment_failed": pledges.on_invoice_payment_failed,
+    "customer.subscription.updated": pledges.on_subscription_event,
+    "customer.subscription.deleted": pledges.on_subscription_event,
     "payment_intent.succeeded": _payment_intent_event,
     "payment_intent.payment_failed": _payment_intent_event,
     "payment_intent.processing": _payment_intent_event,
     "payment_intent.requires_action": _payment_intent_event,
     "payment_intent.canceled": _payment_intent_event,
 }
+
+# Konbini and bank transfer: failing or being canceled once the instructions ran
+# out is an expiry, not a failure (fund.services.async_payments); cards unchanged.
+for _type in ("payment_intent.payment_failed", "payment_intent.canceled"):
+    HANDLERS[_type] = async_payments.wrap_intent_handler(HANDLERS[_type])

@@ -3,18 +3,19 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    request, url_for)
 from marshmallow import ValidationError
 
-from fund.errors import PaymentDeclined, PaymentUnavailable
+from fund.errors import Conflict, FundError, PaymentDeclined, PaymentUnavailable, ValidationFailed
 from fund.gateways import stripe as gateway
 from fund.i18n import locale, translate
 from fund.money import format_yen
 from fund.schemas.donation import DonationCreateSchema
-from fund.services import audit, campaigns, donations, links
+from fund.services import async_payments, audit, campaigns, donations, links, pledges
 
 bp = Blueprint("public", __name__)
 
 FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "company_name",
                "representative", "name", "name_kana", "email", "postal_code", "address",
-               "phone", "wants_receipt", "publish_name", "message")
+               "phone", "wants_receipt", "publish_name", "message", "payment_method",
+               "frequency", "receipt_preference")
 
 
 @bp.get("/")
@@ -41,13 +42,16 @@ def _form_page(values, errors=None, payment_error=None, status=200):
         projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
+        methods=async_payments.available_methods(), konbini_min=async_payments.KONBINI_MIN,
+        konbini_max=async_payments.KONBINI_MAX,
     ), status
 
 
 @bp.get("/donate")
 def donate_form():
     values = {"destination": request.args.get("to", "general"), "donor_kind": "individual",
-              "amount_choice": "5000", "wants_receipt": "y"}
+              "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
+              "frequency": "once", "receipt_preference": "per_gift"}
     return _form_page(values)
 
 
@@ -83,9 +87,16 @@ def donate():
         data = schema.load_form(data_in)
     except ValidationError as err:
         return _form_page(values, _translate_errors(err.messages), status=422)
+    if data["payment_method"] not in async_payments.available_methods():
+        return _form_page(values, {"payment_method": translate("error.method_unavailable")},
+                          status=422)
+    if data["payment_method"] != "card":
+        return _async_donation(values, data)
     token = request.form.get("card_token", "").strip()
     if not token:
         return _form_page(values, {"card": translate("error.card_token")}, status=422)
+    if data["frequency"] == "monthly":
+        return _monthly_donation(values, data, token)
     try:
         payment = donations.start_card_donation(data=data, card_token=token, lang=locale())
     except PaymentDeclined:
@@ -97,6 +108,79 @@ def donate():
     if donations.needs_action(payment):
         return redirect(url_for("public.authenticate", public_id=donation.public_id))
     return redirect(url_for("public.thanks", public_id=donation.public_id))
+
+
+def _async_donation(values, data):
+    """Konbini or bank transfer: instructions now, the gift once the money arrives."""
+    try:
+        payment = async_payments.start_async_donation(
+            data=data, method=data["payment_method"], lang=locale())
+    except ValidationFailed as err:
+        return _form_page(values, {key: err.message for key in err.errors}, status=422)
+    except PaymentUnavailable:
+        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+                          status=503)
+    except FundError:
+        return _form_page(values, payment_error=translate("error.method_unavailable"),
+                          status=402)
+    return redirect(url_for("public.pay", public_id=payment.donation.public_id))
+
+
+def _monthly_donation(values, data, token):
+    """マンスリーサポーター: a Stripe subscription; the first month is charged now."""
+    if gateway.is_offline():
+        return _form_page(values, {"frequency": translate("error.method_unavailable")},
+                          status=422)
+    try:
+        pledge = pledges.start_pledge(data=data, card_token=token, lang=locale())
+    except ValidationFailed as err:
+        return _form_page(values, {key: err.message for key in err.errors}, status=422)
+    except PaymentDeclined:
+        return _form_page(values, payment_error=translate("error.monthly_declined"), status=402)
+    except PaymentUnavailable:
+        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+                          status=503)
+    if pledge.donations:
+        return redirect(url_for("public.thanks", public_id=pledge.donations[0].public_id))
+    # First invoice not recorded yet (its webhook will): thank them for the pledge itself.
+    return render_template("public/pledge_thanks.html", pledge=pledge,
+                           amount=format_yen(pledge.amount))
+
+
+@bp.get("/donations/<public_id>/pay")
+def pay(public_id):
+    """Konbini code or bank account, until the money arrives or the deadline passes."""
+    donation = donations.donation_by_public_id(public_id)
+    payment = next((p for p in reversed(donation.payments)
+                    if p.method in ("konbini", "bank_transfer")), None)
+    if payment is None:
+        return redirect(url_for("public.thanks", public_id=public_id))
+    instructions = async_payments.instructions_for(payment)
+    lang = locale()
+    return render_template(
+        "public/pay.html", donation=donation, payment=payment, instructions=instructions,
+        amount=format_yen(payment.amount), status=donation.status,
+        expires=async_payments.expires_text(instructions, lang) if instructions else None,
+        store_names=async_payments.STORE_NAMES)
+
+
+@bp.route("/pledges/cancel/<token>", methods=["GET", "POST"])
+def cancel_pledge(token):
+    """The signed link in every pledge mail: GET asks, POST stops the monthly gift."""
+    pledge = pledges.pledge_from_token(token)
+    lang = pledge.locale
+    done, status = False, 200
+    if request.method == "POST":
+        try:
+            pledges.cancel(pledge=pledge, actor=audit.donor(pledge.donor_id))
+            done = True
+        except Conflict:
+            status = 409
+    closed = not done and pledge.status in ("canceled", "failed")
+    return render_template(
+        "public/pledge_cancel.html", pledge=pledge, token=token, done=done, closed=closed,
+        amount=format_yen(pledge.amount),
+        purpose=pledge.purpose(lang) or translate("home.general", lang)), status
 
 
 @bp.get("/donations/<public_id>/authenticate")
