@@ -123,6 +123,8 @@ def register(app: Flask):
         if failed:
             raise SystemExit(1)
 
+    from fund import cli_payments  # stripe-sync
+    cli_payments.register(group)
     from fund import cli_giving  # expire-payments (konbini, bank transfer)
     cli_giving.register(group)
     app.cli.add_command(group)

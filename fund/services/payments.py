@@ -6,6 +6,7 @@ webhook), never from what a browser or an event body claims.
 """
 import logging
 
+from fund.errors import NotFound
 from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.models import Payment
@@ -47,10 +48,81 @@ def can_transition(current, new):
 
 
 def lock(payment_id):
-    """Re-read a payment row under a row lock (a no-op lock on SQLite)."""
+    """Re-read a payment row under a row lock (a no-op lock on SQLite).
+
+    populate_existing: what another transaction committed while we waited
+    for the lock must replace what this session had loaded before.
+    """
     return db.session.execute(
         db.select(Payment).where(Payment.id == payment_id).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
+
+
+def payment_for_stripe_object(*, intent_id=None, charge_id=None):
+    """Our payment for a refund's or dispute's PaymentIntent or charge, or None.
+
+    Falls back on Stripe: a charge we have not linked yet names its intent,
+    and an intent whose id we never stored (our response was lost) carries
+    our payment id in its metadata.
+    """
+    if intent_id:
+        payment = db.session.execute(
+            db.select(Payment).filter_by(stripe_payment_intent_id=intent_id)).scalar_one_or_none()
+        if payment is not None:
+            return payment
+    if charge_id:
+        payment = db.session.execute(
+            db.select(Payment).filter_by(stripe_charge_id=charge_id)
+            .order_by(Payment.id)).scalars().first()
+        if payment is not None:
+            return payment
+        if not intent_id:
+            try:
+                intent_id = gateway.retrieve_charge_intent(charge_id)
+            except NotFound:
+                return None
+            if intent_id:
+                return payment_for_stripe_object(intent_id=intent_id)
+    if intent_id:
+        try:
+            intent = gateway.retrieve_intent(intent_id)
+        except NotFound:
+            return None
+        return payment_for_intent(intent)
+    return None
+
+
+def payment_for_intent(intent):
+    """Our payment for a freshly read intent: by id, else by the payment_id in its metadata.
+
+    A payment found through the metadata gets the intent id linked (the
+    caller commits it).
+    """
+    payment = db.session.execute(
+        db.select(Payment).filter_by(stripe_payment_intent_id=intent.id)).scalar_one_or_none()
+    if payment is not None:
+        return payment
+    payment_id = str(intent.metadata.get("payment_id") or "")
+    if payment_id.isdigit():
+        candidate = db.session.get(Payment, int(payment_id))
+        if (candidate is not None and candidate.stripe_payment_intent_id is None
+                and candidate.amount == intent.amount):
+            candidate.stripe_payment_intent_id = intent.id
+            return candidate
+    return None
+
+
+def catch_up(payment, actor):
+    """Re-read the payment's intent and settle it (receipt and mail on success); commits.
+
+    Used when a refund or dispute shows Stripe knows more than we do.
+    """
+    from fund.services import donations  # donations builds on this module
+    if not payment.stripe_payment_intent_id:
+        return payment
+    intent = gateway.retrieve_intent(payment.stripe_payment_intent_id)
+    return donations.settle(payment, intent, actor)
 
 
 def apply_intent(payment, intent, actor):
@@ -73,13 +145,13 @@ def apply_intent(payment, intent, actor):
         payment.failure_message = (intent.error_message or "")[:500]
     if new == SUCCEEDED:
         payment.succeeded_at = clock.now()
-        _record_settlement(payment)
+        record_settlement(payment)
     audit.record(actor, f"payment.{new}", payment, previous=old, intent=intent.id)
     return True
 
 
-def _record_settlement(payment):
-    """Store Stripe's fee, net and availability date for reconciliation."""
+def record_settlement(payment):
+    """Store Stripe's fee, net and availability date for reconciliation (no commit)."""
     if not payment.stripe_charge_id:
         return
     try:

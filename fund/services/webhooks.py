@@ -14,6 +14,7 @@ from fund.gateways import stripe as gateway
 from fund.models import Payment, StripeEvent
 from fund.services import audit, donations
 from fund.services import async_payments, pledges  # giving: konbini, bank transfer, monthly
+from fund.services import disputes, refunds
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,16 @@ HANDLERS = {
     "payment_intent.processing": _payment_intent_event,
     "payment_intent.requires_action": _payment_intent_event,
     "payment_intent.canceled": _payment_intent_event,
+    "charge.refunded": refunds.on_charge_refunded,
+    "charge.refund.updated": refunds.on_refund_event,
+    "refund.created": refunds.on_refund_event,
+    "refund.updated": refunds.on_refund_event,
+    "refund.failed": refunds.on_refund_event,
+    "charge.dispute.created": disputes.on_dispute_event,
+    "charge.dispute.updated": disputes.on_dispute_event,
+    "charge.dispute.closed": disputes.on_dispute_event,
+    "charge.dispute.funds_withdrawn": disputes.on_dispute_event,
+    "charge.dispute.funds_reinstated": disputes.on_dispute_event,
 }
 
 # Konbini and bank transfer: failing or being canceled once the instructions ran
