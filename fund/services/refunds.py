@@ -174,7 +174,7 @@ def after_net_change(donation, actor):
     is logged for the office and does not undo money Stripe already moved.
     """
     hook = getattr(receipts, "on_refund", None)
-    if hook is None or not donation.wants_receipt:
+    if hook is None:
         return
     db.session.expire(donation)
     try:
