@@ -35,10 +35,15 @@ def create_app(config=None):
     app.register_blueprint(webhooks.bp)
     from fund.views import office_pledges
     app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
+    from fund.views import accountant, office_receipts
+    app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
+    app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
 
     from fund import cli
     cli.register(app)
 
     import fund.models  # noqa: F401  (every model known to Alembic and the app)
+    from fund.services import receipts
+    receipts.startup_check(app)  # logs loudly when no Japanese font: no receipts then
     return app

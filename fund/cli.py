@@ -127,4 +127,6 @@ def register(app: Flask):
     cli_payments.register(group)
     from fund import cli_giving  # expire-payments (konbini, bank transfer)
     cli_giving.register(group)
+    from fund import cli_receipts  # receipts issue / export / verify
+    cli_receipts.register(group)
     app.cli.add_command(group)
