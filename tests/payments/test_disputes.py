@@ -63,3 +63,12 @@ def test_dispute_for_a_charge_we_never_saw_is_acknowledged(client, ctx, fake):
     assert send(client, "evt_y", "charge.dispute.created",
                 {"id": "dp_missing", "object": "dispute"}) == "unknown_object"
     assert db.session.query(Dispute).count() == 0
+
+
+def test_fee_net_and_settlement_date_are_stored_and_shown(client, ctx, fake, office):
+    payment = paid_gift(client, fake)
+    assert (payment.fee, payment.net) == (180, 4820)
+    assert payment.available_on.timestamp() == stripe_fake.NOW + 86400 * 4
+    page = client.get(f"/office/donations/{payment.donation_id}").get_data(as_text=True)
+    assert 'class="num fee">¥180<' in page and 'class="num net">¥4,820<' in page
+    assert 'class="settles">2026-06-02<' in page  # 1780000000 + 4 days, in JST

@@ -8,6 +8,7 @@ import requests
 from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.models import AuditEntry, Donation, Refund, StripeEvent
+from fund.services import clock
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments.conftest import post_refund, sign_in
 from tests.support.forms import post_donation
@@ -30,6 +31,10 @@ def test_full_refund_through_the_office_page(client, seeded, ctx, card_token, of
     assert "返金する Refund" in page and 'class="refundable">¥5,000' in page
     payment = gift.payments[0]
     assert payment.fee is not None and f'class="num net">¥{payment.net:,}' in page
+    received = payment.succeeded_at.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M")
+    assert f'class="received">{received}<' in page
+    settles = payment.available_on.astimezone(clock.JST).strftime("%Y-%m-%d")
+    assert f'class="settles">{settles}<' in page
 
     response = post_refund(client, gift.id, "5,000", reason="二重の寄附でした")
     assert response.status_code == 302
