@@ -6,6 +6,7 @@ STRIPE_API_BASE) for one test and answer Stripe's API with `responses`,
 using objects shaped like Stripe's documented ones (tests/giving/stripe_objects.py).
 """
 import pytest
+from flask import g
 import responses
 
 from fund.extensions import db
@@ -29,8 +30,8 @@ def online(app):
         app.extensions.pop("fund.stripe", None)
 
 
-@pytest.fixture
-def office_login(client, ctx):
+def office_session(client):
+    """Create an office user and sign `client` in (CSRF token included)."""
     user = StaffUser(email="office@qst.example", name="Office", role="office")
     user.set_password("pw-office")
     db.session.add(user)
@@ -39,4 +40,8 @@ def office_login(client, ctx):
         "email": "office@qst.example", "password": "pw-office",
         "csrf_token": csrf_token(client, "/office/login")})
     assert response.status_code == 302
+    # The `ctx` fixture keeps one app context (and so one `g`) across requests:
+    # drop what the sign-in made stale (the CSRF token of the cleared session).
+    g.pop("csrf_token", None)
+    g.pop("staff", None)
     return user
