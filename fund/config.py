@@ -46,6 +46,9 @@ def from_environment(env=None):
         "DONATION_MIN_AMOUNT": _int(env.get("DONATION_MIN_AMOUNT"), 1000),
         "DONATION_MAX_AMOUNT": _int(env.get("DONATION_MAX_AMOUNT"), 10_000_000),
         "DONATION_PRESETS": [3000, 5000, 10000, 30000, 100000],
+        # Konbini vouchers (Stripe: 1-60 days) and our bank-transfer deadline.
+        "KONBINI_EXPIRES_AFTER_DAYS": _int(env.get("KONBINI_EXPIRES_AFTER_DAYS"), 3),
+        "BANK_TRANSFER_EXPIRES_AFTER_DAYS": _int(env.get("BANK_TRANSFER_EXPIRES_AFTER_DAYS"), 14),
         # Receipts
         "RECEIPT_LINK_MAX_AGE_DAYS": _int(env.get("RECEIPT_LINK_MAX_AGE_DAYS"), 90),
         "RECEIPT_ISSUER_NAME": env.get(
