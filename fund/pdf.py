@@ -48,6 +48,9 @@ PDF_OPTIONS = {"hinting": False, "optimize_images": False, "full_fonts": False}
 # Receipts laid out per WeasyPrint document in bulk runs: bounds memory
 # (every page's boxes stay alive until the chunk is written).
 BULK_CHUNK = 200
+# Receipts per document in a bulk worker: small enough to keep a worker's
+# memory low, large enough that the per-document cost stays negligible.
+WORKER_CHUNK = 20
 
 
 class FontMissing(Exception):
@@ -201,7 +204,7 @@ def render_receipts(receipts, chunk_size: int = BULK_CHUNK) -> list[bytes]:
     return out
 
 
-def render_many(receipts, workers: int = 1, chunk_size: int = 50):
+def render_many(receipts, workers: int = 1, chunk_size: int = WORKER_CHUNK):
     """Yield one PDF per receipt, in order, rendering on `workers` processes.
 
     WeasyPrint holds the GIL for nearly all its work, so threads do not help;
