@@ -59,6 +59,8 @@ def from_environment(env=None):
             "RECEIPT_ISSUER_REPRESENTATIVE", "理事長 小安 重夫"),
         "RECEIPT_SEAL_IMAGE": env.get("RECEIPT_SEAL_IMAGE"),
         "RECEIPT_ATTACH_PDF": _bool(env.get("RECEIPT_ATTACH_PDF"), False),
+        # Processes that render receipts in bulk (0: one per CPU).
+        "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
         # Mail: without MAIL_SERVER messages are written to the log.
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),
