@@ -7,7 +7,7 @@ import requests
 
 from fund.extensions import db
 from fund.gateways import stripe as gateway
-from fund.models import AuditEntry, Donation, Refund, StripeEvent
+from fund.models import AuditEntry, Donation, Receipt, Refund, StripeEvent
 from fund.services import clock
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments.conftest import post_refund, sign_in
@@ -59,9 +59,14 @@ def test_full_refund_through_the_office_page(client, seeded, ctx, card_token, of
 def test_partial_refunds_and_over_refund_refused_before_stripe(
         client, seeded, ctx, card_token, office, stripe_client, monkeypatch):
     gift = paid_gift(client, card_token)
+    original = db.session.query(Receipt).one()
     assert post_refund(client, gift.id, 2000).status_code == 302
     db.session.expire_all()
     assert gift.status == "partially_refunded" and gift.net_amount == 3000
+    # The receipt follows the net amount (receipts.on_refund): void, reissued for ¥3,000.
+    assert original.status == "void"
+    reissue = db.session.query(Receipt).filter_by(status="valid").one()
+    assert reissue.number == f"{original.number}-2" and reissue.amount == 3000
 
     calls = []
     real_create = gateway.create_refund
@@ -83,6 +88,7 @@ def test_partial_refunds_and_over_refund_refused_before_stripe(
     db.session.expire_all()
     assert [r.amount for r in gift.refunds] == [2000, 3000]
     assert gift.status == "refunded" and gift.net_amount == 0
+    assert db.session.query(Receipt).filter_by(status="valid").count() == 0
     assert post_refund(client, gift.id, 1).status_code == 409
 
 
@@ -115,6 +121,8 @@ def _wait_for(predicate, timeout=10):
         db.session.expire_all()
         if predicate():
             return
+        # End our read transaction: on SQLite it would keep the live app from committing.
+        db.session.rollback()
         time.sleep(0.2)
     raise AssertionError("condition not reached")
 
@@ -122,9 +130,11 @@ def _wait_for(predicate, timeout=10):
 def test_dashboard_refund_arrives_by_signed_webhook_once(
         client, seeded, ctx, card_token, webhooks, live_server, stripe_client):
     gift = paid_gift(client, card_token)
-    # localstripe itself delivers payment_intent.succeeded to the live app.
-    _wait_for(lambda: db.session.query(StripeEvent)
-              .filter_by(type="payment_intent.succeeded").count() == 1)
+    # localstripe itself delivers payment_intent.succeeded to the live app
+    # (events of earlier tests may still be on their way: look for ours).
+    intent_id = gift.payments[0].stripe_payment_intent_id
+    _wait_for(lambda: db.session.query(StripeEvent).filter_by(
+        type="payment_intent.succeeded", object_id=intent_id).count() == 1)
     charge = gift.payments[0].stripe_charge_id
     # Someone refunds ¥1,500 in the dashboard; localstripe sends no refund
     # events, so we deliver the ones Stripe would send, signed, to the live app.
