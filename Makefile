@@ -27,7 +27,7 @@ fonts:
 	@fc-list :lang=ja family | grep -qi ipaex || { \
 	  echo "installing fonts-ipaexfont (Japanese receipt font)"; \
 	  $(APT) install -y -q fonts-ipaexfont fontconfig || { $(APT) update -q && $(APT) install -y -q fonts-ipaexfont fontconfig; }; }
-	@fc-list family | grep -qi ipamj || { \
+	@fc-list : family | grep -qi ipamj || { \
 	  echo "installing fonts-ipamj-mincho (rare kanji in names, e.g. 𠮷)"; \
 	  $(APT) install -y -q fonts-ipamj-mincho || { $(APT) update -q && $(APT) install -y -q fonts-ipamj-mincho; }; }
 
