@@ -40,6 +40,13 @@ def create_app(config=None):
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
 
+    from fund.views.auth import current_staff
+
+    @app.context_processor
+    def staff_in_templates():
+        # Staff pages show who is signed in; a template never has to be passed it.
+        return {"staff": current_staff()}
+
     from fund import cli
     cli.register(app)
 

@@ -42,6 +42,8 @@ def from_environment(env=None):
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_dev"),
         "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 2),
         "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 30),
+        # First pause before retrying a timeout, 429 or 5xx; doubles each time.
+        "STRIPE_RETRY_BACKOFF_SECONDS": float(env.get("STRIPE_RETRY_BACKOFF_SECONDS") or 0.5),
         # Donations
         "DONATION_MIN_AMOUNT": _int(env.get("DONATION_MIN_AMOUNT"), 1000),
         "DONATION_MAX_AMOUNT": _int(env.get("DONATION_MAX_AMOUNT"), 10_000_000),

@@ -77,6 +77,9 @@ MESSAGES = {
     "error.payment_unavailable": (
         "決済サービスに接続できませんでした。二重に請求されることはありません。しばらくしてから再度お試しください。",
         "We could not reach the payment service. You have not been charged twice; please try again."),
+    "error.checkout_changed": (
+        "このお申し込みはすでに送信されています。金額を変更する場合はページを再読み込みしてください。",
+        "This form was already sent. To change the amount, please reload the page."),
     "error.link_expired": ("このリンクは有効期限が切れています。QST未来基金事務局までお問い合わせください。",
                            "This link has expired. Please contact the QST Future Fund office."),
     "error.link_invalid": ("このリンクは無効です。", "This link is not valid."),

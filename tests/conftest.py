@@ -82,6 +82,7 @@ def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_MAX_NETWORK_RETRIES": 0,
         "STRIPE_TIMEOUT_SECONDS": 10,
+        "STRIPE_RETRY_BACKOFF_SECONDS": 0,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
     })

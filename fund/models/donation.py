@@ -47,6 +47,10 @@ class Donation(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     # Shown in URLs (thank-you page) instead of the sequential id.
     public_id = db.Column(db.String(32), nullable=False, unique=True, default=_public_id)
+    # One per rendering of the donation form: a resubmission of the same form
+    # (double click, "try again" after an outage) resumes this donation with
+    # the same Stripe idempotency keys instead of charging a second time.
+    checkout_key = db.Column(db.String(64), unique=True)
     donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
     amount = db.Column(db.BigInteger, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="JPY")

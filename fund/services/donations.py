@@ -7,14 +7,15 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app, render_template
+from sqlalchemy.exc import IntegrityError
 
-from fund.errors import FundError, NotFound, PaymentDeclined, PaymentUnavailable
+from fund.errors import Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable
 from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.i18n import translate
 from fund.money import format_yen
 from fund.models import Campaign, Donation, Donor, Payment, Project
-from fund.models.donation import REQUIRES_ACTION, SUCCEEDED
+from fund.models.donation import CREATED, REQUIRES_ACTION, SUCCEEDED
 from fund.services import audit, clock, mail, payments, receipts
 
 log = logging.getLogger(__name__)
@@ -87,28 +88,64 @@ def _find_or_create_donor(data, lang):
     return donor
 
 
-def start_card_donation(*, data, card_token, lang):
+def start_card_donation(*, data, card_token, lang, checkout_key=None):
     """Record the gift and charge the card. Returns the payment.
 
     The payment comes back succeeded, requires_action (the browser must run
     3-D Secure) or processing; a decline raises PaymentDeclined after the
-    failed attempt has been committed.
+    failed attempt has been committed. A form submitted again with the same
+    `checkout_key` resumes its donation instead of starting a second one.
     """
+    if checkout_key:
+        existing = _donation_for_checkout(checkout_key)
+        if existing is not None:
+            return _resume(existing, data, card_token)
     destination = resolve_destination(data["destination"])
     donor = _find_or_create_donor(data, lang)
     donation = Donation(
         donor=donor, amount=data["amount"], currency="JPY",
         designation=destination.designation, campaign=destination.campaign,
         project=destination.project, wants_receipt=data["wants_receipt"],
-        publish_name=data["publish_name"], message=data["message"], locale=lang)
+        publish_name=data["publish_name"], message=data["message"], locale=lang,
+        checkout_key=checkout_key or None)
     payment = Payment(donation=donation, amount=data["amount"], currency="JPY", method="card")
     db.session.add_all([donation, payment])
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form arrived twice at once; the other request owns the donation.
+        db.session.rollback()
+        existing = _donation_for_checkout(checkout_key)
+        if existing is None:
+            raise
+        return _resume(existing, data, card_token)
     actor = audit.donor(donor.id)
     audit.record(actor, "donation.created", donation, amount=donation.amount,
                  destination=destination.key)
     db.session.commit()
+    return _charge(payment, card_token)
 
+
+def _donation_for_checkout(checkout_key):
+    return db.session.execute(
+        db.select(Donation).filter_by(checkout_key=checkout_key)).scalar_one_or_none()
+
+
+def _resume(donation, data, card_token):
+    """The same form again: never a second charge for one submitted gift."""
+    payment = donation.payments[-1]
+    if payment.state != CREATED or payment.stripe_payment_intent_id:
+        return payment  # already decided, or waiting on 3-D Secure: show where it stands
+    if data["amount"] != donation.amount:
+        raise Conflict(translate("error.checkout_changed"), code="checkout_changed")
+    # Same idempotency keys and, with the same card token, the same parameters:
+    # Stripe answers with what it did the first time, if it did anything.
+    return _charge(payment, card_token)
+
+
+def _charge(payment, card_token):
+    donation, donor = payment.donation, payment.donation.donor
+    actor = audit.donor(donor.id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     try:
         customer, card = gateway.create_customer(
@@ -127,7 +164,8 @@ def start_card_donation(*, data, card_token, lang):
         db.session.commit()
         raise
     except PaymentUnavailable:
-        # The attempt stays `created`; stripe-sync finds any intent Stripe did make.
+        # The attempt stays `created`; the donor's retry (same checkout key) or
+        # stripe-sync finds any intent Stripe did make.
         payment.failure_message = "Stripe unavailable during checkout"
         db.session.commit()
         raise

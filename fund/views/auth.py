@@ -1,18 +1,22 @@
 """Staff sign-in shared by the office and accountant blueprints."""
 import functools
 
-from flask import g, redirect, request, session, url_for
+from flask import has_request_context, redirect, request, session, url_for
 
 from fund.extensions import db
 from fund.models import StaffUser
 
 
 def current_staff():
-    if "staff" not in g:
+    """The signed-in staff user of this request, or None (cached per request)."""
+    if not has_request_context():
+        return None
+    cache = request.environ
+    if "fund.staff" not in cache:
         staff_id = session.get("staff_id")
         user = db.session.get(StaffUser, staff_id) if staff_id else None
-        g.staff = user if user is not None and user.active else None
-    return g.staff
+        cache["fund.staff"] = user if user is not None and user.active else None
+    return cache["fund.staff"]
 
 
 def guard(*roles):

@@ -28,7 +28,8 @@ def login():
         if user is not None:
             target = request.args.get("next") or ""
             if not target.startswith("/") or target.startswith("//"):
-                target = url_for("office.donations")
+                target = url_for("office.donations" if user.has_role("office")
+                                 else "accountant.index")
             return redirect(target)
         error = "メールアドレスまたはパスワードが違います。 / Wrong email or password."
     return render_template("office/login.html", error=error), (401 if error else 200)

@@ -1,4 +1,6 @@
 """Donor-facing pages: home, donation form, 3-D Secure step, thank-you, receipt link."""
+import secrets
+
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
                    request, url_for)
 from marshmallow import ValidationError
@@ -51,7 +53,8 @@ def _form_page(values, errors=None, payment_error=None, status=200):
 def donate_form():
     values = {"destination": request.args.get("to", "general"), "donor_kind": "individual",
               "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
-              "frequency": "once", "receipt_preference": "per_gift"}
+              "frequency": "once", "receipt_preference": "per_gift",
+              "checkout_key": secrets.token_urlsafe(24)}
     return _form_page(values)
 
 
@@ -79,6 +82,9 @@ def donate():
     cfg = current_app.config
     values = {key: request.form.get(key, "") for key in FORM_FIELDS}
     data_in = {key: value for key, value in values.items() if value != ""}
+    # Kept through error pages: a resubmission of this form resumes its donation.
+    checkout_key = request.form.get("checkout_key", "").strip()[:64] or secrets.token_urlsafe(24)
+    values["checkout_key"] = checkout_key
     for flag in ("wants_receipt", "publish_name"):
         data_in[flag] = bool(request.form.get(flag))
     schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
@@ -98,12 +104,21 @@ def donate():
     if data["frequency"] == "monthly":
         return _monthly_donation(values, data, token)
     try:
-        payment = donations.start_card_donation(data=data, card_token=token, lang=locale())
+        payment = donations.start_card_donation(data=data, card_token=token, lang=locale(),
+                                                checkout_key=checkout_key)
     except PaymentDeclined:
+        # A new attempt with another card is a new checkout.
+        values["checkout_key"] = secrets.token_urlsafe(24)
         return _form_page(values, payment_error=translate("error.card_declined"), status=402)
     except PaymentUnavailable:
+        # "Try again" sends the same token under the same checkout key, so Stripe
+        # replays what it may already have done instead of charging again.
+        values["card_token"] = token
         return _form_page(values, payment_error=translate("error.payment_unavailable"),
                           status=503)
+    except Conflict as err:
+        values["checkout_key"] = secrets.token_urlsafe(24)
+        return _form_page(values, payment_error=err.message, status=409)
     donation = payment.donation
     if donations.needs_action(payment):
         return redirect(url_for("public.authenticate", public_id=donation.public_id))
