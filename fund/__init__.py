@@ -17,6 +17,12 @@ def create_app(config=None):
         Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx/a load balancer: client addresses (rate limits) come from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     from fund.extensions import csrf, db, migrate
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))

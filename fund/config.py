@@ -40,7 +40,9 @@ def from_environment(env=None):
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
         "STRIPE_API_BASE": stripe_base,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_dev"),
-        "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 2),
+        # fund.gateways.stripe._call retries timeouts, 429 and 5xx itself (same key);
+        # the library's own retries would multiply those attempts.
+        "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 0),
         "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 30),
         # First pause before retrying a timeout, 429 or 5xx; doubles each time.
         "STRIPE_RETRY_BACKOFF_SECONDS": float(env.get("STRIPE_RETRY_BACKOFF_SECONDS") or 0.5),
@@ -72,6 +74,11 @@ def from_environment(env=None):
         "MAIL_FROM": env.get("MAIL_FROM", "QST未来基金 <kikin@qst.example>"),
         # Jobs: without a broker they run inline, in the request or command.
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),
+        # Rate limits: "hits/seconds" per client address; counters in Redis when set.
+        "RATELIMIT_STORAGE_URL": env.get("RATELIMIT_STORAGE_URL"),
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
+        "DONATION_RATE_LIMIT": env.get("DONATION_RATE_LIMIT", "10/600"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10/600"),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -77,6 +77,9 @@ MESSAGES = {
     "error.payment_unavailable": (
         "決済サービスに接続できませんでした。二重に請求されることはありません。しばらくしてから再度お試しください。",
         "We could not reach the payment service. You have not been charged twice; please try again."),
+    "error.rate_limited": (
+        "短時間に多くのお申し込みがありました。しばらくしてから再度お試しください。",
+        "Too many attempts from your connection. Please wait a few minutes and try again."),
     "error.checkout_changed": (
         "このお申し込みはすでに送信されています。金額を変更する場合はページを再読み込みしてください。",
         "This form was already sent. To change the amount, please reload the page."),

@@ -3,8 +3,9 @@
 Each piece of work is a plain function taking a `progress(done, total)`
 callback, so the shell (`flask fund receipts …`, click.progressbar) and the
 accountant's page (a ReceiptJob row the page polls) run the same code.
-Without CELERY_BROKER_URL a job runs in a background thread of the web
-process; RECEIPT_JOBS_INLINE runs it in the request (tests).
+With CELERY_BROKER_URL a job is queued for the Celery worker (fund/tasks.py);
+without it, it runs in a background thread of the web process;
+RECEIPT_JOBS_INLINE runs it in the request (tests).
 
 Rows are created first and committed in small batches, so the year's number
 series is locked for milliseconds, not for the whole render; the PDFs are
@@ -195,6 +196,9 @@ def start(*, kind, params, staff):
     db.session.commit()
     if current_app.config.get("RECEIPT_JOBS_INLINE"):
         run(job.id)
+    elif current_app.config.get("CELERY_BROKER_URL"):
+        from fund import tasks
+        tasks.enqueue(current_app._get_current_object(), tasks.RECEIPT_JOB, job.id)
     else:
         app = current_app._get_current_object()
         threading.Thread(target=_thread_main, args=(app, job.id), daemon=True,

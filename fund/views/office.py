@@ -1,11 +1,12 @@
 """The fund office: sign-in, donations (refunds, settlement), disputes and the mail outbox."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 
 from fund.errors import FundError, NotFound, PaymentUnavailable
 from fund.extensions import db
 from fund.models import AuditEntry, Donation, OutboundEmail
 from fund.money import AmountError, format_yen, parse_yen
-from fund.services import audit, clock, disputes, refunds
+from fund.services import audit, clock, disputes, ratelimit, refunds
 from fund.views.auth import current_staff, guard, sign_in
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -24,6 +25,10 @@ def _office_context():
 def login():
     error = None
     if request.method == "POST":
+        if not ratelimit.hit("login", request.remote_addr, current_app.config["LOGIN_RATE_LIMIT"]):
+            error = ("ログインの試行が多すぎます。しばらくしてから再度お試しください。 / "
+                     "Too many sign-in attempts; please wait a few minutes.")
+            return render_template("office/login.html", error=error), 429
         user = sign_in(request.form.get("email"), request.form.get("password"))
         if user is not None:
             target = request.args.get("next") or ""

@@ -10,7 +10,7 @@ from fund.gateways import stripe as gateway
 from fund.i18n import locale, translate
 from fund.money import format_yen
 from fund.schemas.donation import DonationCreateSchema
-from fund.services import async_payments, audit, campaigns, donations, links, pledges
+from fund.services import async_payments, audit, campaigns, donations, links, pledges, ratelimit
 
 bp = Blueprint("public", __name__)
 
@@ -93,6 +93,8 @@ def donate():
         data = schema.load_form(data_in)
     except ValidationError as err:
         return _form_page(values, _translate_errors(err.messages), status=422)
+    if not ratelimit.hit("donate", request.remote_addr, cfg["DONATION_RATE_LIMIT"]):
+        return _form_page(values, payment_error=translate("error.rate_limited"), status=429)
     if data["payment_method"] not in async_payments.available_methods():
         return _form_page(values, {"payment_method": translate("error.method_unavailable")},
                           status=422)
