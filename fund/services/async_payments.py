@@ -78,7 +78,7 @@ def start_async_donation(*, data, method, lang):
                  destination=destination.key, method=method)
     db.session.commit()
 
-    metadata = {"donation_id": str(donation.id), "payment_id": str(payment.id)}
+    metadata = payments.intent_metadata(payment)
     try:
         if method == KONBINI:
             intent = stripe_giving.create_konbini_intent(
@@ -215,7 +215,8 @@ def _payment_for(obj):
     if payment is None:
         payment_id = str((obj.get("metadata") or {}).get("payment_id") or "")
         candidate = db.session.get(Payment, int(payment_id)) if payment_id.isdigit() else None
-        if candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id")):
+        if (candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id"))
+                and payments.claimed_by(candidate, obj.get("metadata"))):
             payment = candidate
     return payment
 

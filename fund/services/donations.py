@@ -157,7 +157,7 @@ def _charge(payment, card_token):
         intent = gateway.create_card_intent(
             idempotency_key=f"fund-payment-{payment.id}-intent",
             amount=payment.amount, currency=payment.currency, customer=customer, card=card,
-            metadata={"donation_id": str(donation.id), "payment_id": str(payment.id)},
+            metadata=payments.intent_metadata(payment),
             return_url=f"{base}/donations/{donation.public_id}/return")
     except PaymentDeclined as err:
         payments.mark_failed(payment, code=err.code, message=err.message, actor=actor)

@@ -93,6 +93,24 @@ def payment_for_stripe_object(*, intent_id=None, charge_id=None):
     return None
 
 
+def intent_metadata(payment):
+    """What our intents carry so that a lost answer can be matched to its payment later.
+
+    Row ids restart in every database that may share one Stripe account
+    (staging, a restored backup, a test run); the donation's random public id
+    does not, so a match needs both.
+    """
+    return {"donation_id": str(payment.donation.id), "payment_id": str(payment.id),
+            "donation": payment.donation.public_id}
+
+
+def claimed_by(payment, metadata):
+    """True when an intent's metadata names this very payment."""
+    metadata = metadata or {}
+    return (payment is not None and str(metadata.get("payment_id") or "") == str(payment.id)
+            and metadata.get("donation") == payment.donation.public_id)
+
+
 def payment_for_intent(intent):
     """Our payment for a freshly read intent: by id, else by the payment_id in its metadata.
 
@@ -107,7 +125,7 @@ def payment_for_intent(intent):
     if payment_id.isdigit():
         candidate = db.session.get(Payment, int(payment_id))
         if (candidate is not None and candidate.stripe_payment_intent_id is None
-                and candidate.amount == intent.amount):
+                and candidate.amount == intent.amount and claimed_by(candidate, intent.metadata)):
             candidate.stripe_payment_intent_id = intent.id
             return candidate
     return None
@@ -174,4 +192,15 @@ def mark_failed(payment, *, code, message, actor):
     payment.failure_code = code
     payment.failure_message = (message or "")[:500]
     audit.record(actor, "payment.failed", payment, previous=old, code=code)
+    return True
+
+
+def cancel_abandoned(payment, *, actor):
+    """An attempt that never got a PaymentIntent: closed so it stops looking pending."""
+    if payment.state != CREATED or payment.stripe_payment_intent_id:
+        return False
+    payment.state = CANCELED
+    payment.failure_code = "abandoned"
+    payment.failure_message = "No PaymentIntent was ever made at Stripe for this attempt."
+    audit.record(actor, "payment.canceled", payment, previous=CREATED, reason="abandoned")
     return True

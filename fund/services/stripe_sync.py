@@ -9,13 +9,14 @@ periodic job call it.
 """
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fund.errors import FundError, NotFound, PaymentUnavailable
 from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.models import Payment
 from fund.models.donation import CREATED, FINAL_STATES, SUCCEEDED
-from fund.services import audit, disputes, donations, payments, refunds
+from fund.services import audit, clock, disputes, donations, payments, refunds
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,37 @@ def sync(*, since, actor=ACTOR):
                                    f"{payment.stripe_payment_intent_id}")
             continue
         _settle(payment, intent, actor, report)
+    _abandon(since, seen, actor, report)
     _settlements(report)
     _refunds(since, actor, report)
     _disputes(actor, report)
     return report
+
+
+ABANDON_AFTER = timedelta(days=1)
+
+
+def _abandon(since, seen, actor, report):
+    """Close card attempts that never reached Stripe (an outage, a closed tab).
+
+    Only attempts made inside the window just listed, and older than a day:
+    had Stripe made an intent for one, the listing above would have found it
+    by the payment id in its metadata.
+    """
+    cutoff = clock.now() - ABANDON_AFTER
+    rows = db.session.execute(
+        db.select(Payment).where(Payment.state == CREATED,
+                                 Payment.stripe_payment_intent_id.is_(None),
+                                 Payment.method == "card",
+                                 Payment.created_at >= since, Payment.created_at < cutoff)
+        .order_by(Payment.id)).scalars().all()
+    for payment in rows:
+        if payment.id in seen:
+            continue
+        payment = payments.lock(payment.id)
+        if payments.cancel_abandoned(payment, actor=actor):
+            report.note(f"payment {payment.id}: created -> canceled (never reached Stripe)")
+        db.session.commit()
 
 
 def _settle(payment, intent, actor, report):

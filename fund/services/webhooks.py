@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.extensions import db
 from fund.gateways import stripe as gateway
 from fund.models import Payment, StripeEvent
-from fund.services import audit, donations
+from fund.services import audit, donations, payments
 from fund.services import async_payments, pledges  # giving: konbini, bank transfer, monthly
 from fund.services import disputes, refunds
 
@@ -66,7 +66,8 @@ def _payment_for_intent(obj):
     payment_id = (obj.get("metadata") or {}).get("payment_id")
     if payment_id and str(payment_id).isdigit():
         candidate = db.session.get(Payment, int(payment_id))
-        if candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id")):
+        if (candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id"))
+                and payments.claimed_by(candidate, obj.get("metadata"))):
             return candidate
     return None
 

@@ -21,7 +21,7 @@ def intent(pid, *, amount, status, methods, payment_id, donation_id, customer=No
         amount if status == "succeeded" else 0, "currency": "jpy", "status": status,
         "customer": customer, "client_secret": f"{pid}_secret_test", "livemode": False,
         "latest_charge": latest_charge, "last_payment_error": last_payment_error,
-        "metadata": {"payment_id": str(payment_id), "donation_id": str(donation_id)},
+        "metadata": _metadata(payment_id, donation_id),
         "next_action": next_action, "payment_method_types": methods,
         "created": int(time.time()),
     }
@@ -112,3 +112,15 @@ def error(status, type_, code, message):
 
 def add_json(mock, method, path, body, status=200):
     mock.add(method, f"{API}{path}", json=body, status=status)
+
+
+def _metadata(payment_id, donation_id):
+    """As our code sets it: ids plus the donation's public id when the row exists."""
+    metadata = {"payment_id": str(payment_id), "donation_id": str(donation_id)}
+    if str(payment_id).isdigit():
+        from fund.extensions import db
+        from fund.models import Payment
+        payment = db.session.get(Payment, int(payment_id))
+        if payment is not None:
+            metadata["donation"] = payment.donation.public_id
+    return metadata

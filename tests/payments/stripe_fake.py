@@ -21,8 +21,21 @@ def intent(pi_id, amount, *, status="succeeded", charge=None, payment_id=None, c
         "status": status, "customer": "cus_fake", "latest_charge": charge,
         "client_secret": f"{pi_id}_secret_x", "last_payment_error": None,
         "next_action": None, "created": created, "livemode": False,
-        "metadata": {"payment_id": str(payment_id)} if payment_id else {},
+        "metadata": _metadata(payment_id),
     }
+
+
+def _metadata(payment_id):
+    """What our code puts on an intent for this payment (see payments.intent_metadata)."""
+    if not payment_id:
+        return {}
+    from fund.extensions import db
+    from fund.models import Payment
+    payment = db.session.get(Payment, int(payment_id))
+    if payment is None:  # built before the row exists: only the id is known
+        return {"payment_id": str(payment_id)}
+    return {"payment_id": str(payment_id), "donation_id": str(payment.donation_id),
+            "donation": payment.donation.public_id}
 
 
 def charge(ch_id, pi_id, amount, *, fee=None, available_on=NOW + 86400 * 4):
