@@ -80,6 +80,12 @@ MESSAGES = {
     "error.rate_limited": (
         "短時間に多くのお申し込みがありました。しばらくしてから再度お試しください。",
         "Too many attempts from your connection. Please wait a few minutes and try again."),
+    "donors.title": ("芳名録（ご支援いただいた皆さま）", "Our supporters"),
+    "donors.intro": ("お名前の掲載にご同意いただいた方のみを掲載しています（掲載は任意です）。",
+                     "Only donors who agreed to be named are listed (it is optional)."),
+    "donors.anonymous": ("ほか匿名の方 {count}名", "and {count} anonymous supporter(s)"),
+    "donors.none": ("まだ掲載できるお名前はありません。", "No names to show yet."),
+    "donors.link": ("芳名録を見る", "See our supporters"),
     "error.checkout_changed": (
         "このお申し込みはすでに送信されています。金額を変更する場合はページを再読み込みしてください。",
         "This form was already sent. To change the amount, please reload the page."),

@@ -49,6 +49,10 @@ def campaign_progress(campaigns, now=None):
     return result
 
 
+def campaign_by_slug(slug):
+    return db.session.execute(db.select(Campaign).filter_by(slug=slug)).scalar_one_or_none()
+
+
 def project_raised(projects):
     totals = _paid_totals(Donation.project_id, [p.id for p in projects])
     return {p.id: totals.get(p.id, (0, 0)) for p in projects}
@@ -64,3 +68,31 @@ def listing():
         db.select(Project).where(Project.accepts_donations.is_(True)).order_by(Project.id)
     ).scalars().all()
     return campaigns, campaign_progress(campaigns, now), projects, project_raised(projects)
+
+
+@dataclass(frozen=True)
+class DonorList:
+    names: list
+    anonymous: int
+
+
+def donor_list(campaign=None, limit=500):
+    """芳名録: names of donors who opted in, in order of their first paid gift.
+
+    Publication is opt-in per gift; a donor is listed once if any of their
+    paid gifts (to this campaign, if given) allows it. Fully refunded gifts
+    do not count. Everyone else is only counted as anonymous.
+    """
+    query = (db.select(Donation).join(Payment, Payment.donation_id == Donation.id)
+             .where(Payment.state == SUCCEEDED).order_by(Payment.succeeded_at, Donation.id))
+    if campaign is not None:
+        query = query.where(Donation.campaign_id == campaign.id)
+    published, everyone = {}, set()
+    for donation in db.session.execute(query).unique().scalars():
+        if donation.net_amount <= 0:
+            continue
+        everyone.add(donation.donor_id)
+        if donation.publish_name and donation.donor_id not in published:
+            published[donation.donor_id] = donation.donor.receipt_name
+    names = list(published.values())
+    return DonorList(names=names[:limit], anonymous=len(everyone) - len(published))

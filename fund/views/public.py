@@ -27,6 +27,19 @@ def home():
                            projects=projects, project_totals=project_totals)
 
 
+@bp.get("/donors")
+def donors():
+    """芳名録: the donors who chose to be named, for the whole fund or one campaign."""
+    campaign = None
+    slug = request.args.get("campaign")
+    if slug:
+        campaign = campaigns.campaign_by_slug(slug)
+        if campaign is None:
+            abort(404, description=translate("error.destination"))
+    listing = campaigns.donor_list(campaign)
+    return render_template("public/donors.html", campaign=campaign, listing=listing)
+
+
 def _form_page(values, errors=None, payment_error=None, status=200):
     cfg = current_app.config
     lang = locale()
