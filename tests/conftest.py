@@ -6,6 +6,7 @@ a temporary folder. Either way the schema comes from `flask db upgrade`.
 """
 import os
 import re
+import time
 import uuid
 
 import psycopg
@@ -149,6 +150,8 @@ def webhooks(localstripe, live_server):
     localstripe.register_webhook(f"{live_server.url}/webhooks/stripe", WEBHOOK_SECRET)
     yield localstripe
     localstripe.unregister_webhook()
+    # A delivery already on its way finishes before the tables are emptied.
+    time.sleep(0.3)
 
 
 @pytest.fixture(scope="session")
