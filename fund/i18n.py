@@ -30,6 +30,7 @@ MESSAGES = {
     "form.destination": ("寄附先", "Your gift goes to"),
     "form.amount": ("寄附金額（円）", "Amount (yen)"),
     "form.amount.other": ("その他の金額", "Other amount"),
+    "form.amount.example": ("例: 5000", "e.g. 5000"),
     "form.amount.hint": ("{min}円以上、1円単位", "From ¥{min}, in whole yen"),
     "form.donor_kind": ("寄附者の区分", "Donor type"),
     "form.individual": ("個人", "Individual"),

@@ -33,6 +33,9 @@ def test_form_offers_presets_and_card_only_offline(client, seeded):
         assert preset in page
     assert "クレジットカードのみ" in page
     assert "/js.stripe.com/v3/" in page
+    assert 'placeholder="例: 5000"' in page
+    english = client.get("/donate?lang=en").get_data(as_text=True)
+    assert 'placeholder="e.g. 5000"' in english and "例:" not in english
 
 
 @pytest.mark.parametrize("amount, message", [
