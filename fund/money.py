@@ -52,7 +52,3 @@ def format_yen(amount, currency=DEFAULT_CURRENCY):
         raise ValueError(f"unsupported currency {currency}")
     sign = "-" if amount < 0 else ""
     return f"{sign}¥{abs(int(amount)):,}"
-
-
-def format_number(amount):
-    return f"{int(amount):,}"

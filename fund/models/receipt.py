@@ -78,10 +78,6 @@ class Receipt(db.Model):
         return self.revision > 1
 
     @property
-    def seal_image(self):
-        return self.issuer_seal
-
-    @property
     def current_sha256(self):
         """The hash of the PDF one downloads now (stamped 無効 once void)."""
         return self.void_sha256 if self.status == VOID else self.sha256

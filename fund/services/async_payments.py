@@ -209,18 +209,6 @@ def expire(payment, intent, actor):
     return True
 
 
-def _payment_for(obj):
-    payment = db.session.execute(
-        db.select(Payment).filter_by(stripe_payment_intent_id=obj.get("id"))).scalar_one_or_none()
-    if payment is None:
-        payment_id = str((obj.get("metadata") or {}).get("payment_id") or "")
-        candidate = db.session.get(Payment, int(payment_id)) if payment_id.isdigit() else None
-        if (candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id"))
-                and payments.claimed_by(candidate, obj.get("metadata"))):
-            payment = candidate
-    return payment
-
-
 def wrap_intent_handler(fallback):
     """A webhook handler for payment_failed/canceled that knows about expiry.
 
@@ -230,7 +218,7 @@ def wrap_intent_handler(fallback):
     not `failed`.
     """
     def handler(event, obj):
-        payment = _payment_for(obj)
+        payment = payments.find_payment(obj.get("id"), obj.get("metadata"))
         if payment is None or payment.method not in ASYNC_METHODS:
             return fallback(event, obj)
         intent = gateway.retrieve_intent(obj["id"])

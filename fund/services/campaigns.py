@@ -53,21 +53,23 @@ def campaign_by_slug(slug):
     return db.session.execute(db.select(Campaign).filter_by(slug=slug)).scalar_one_or_none()
 
 
-def project_raised(projects):
-    totals = _paid_totals(Donation.project_id, [p.id for p in projects])
-    return {p.id: totals.get(p.id, (0, 0)) for p in projects}
-
-
-def listing():
-    """Open campaigns (with progress) and projects that accept gifts, for the home page."""
-    now = clock.now()
+def destinations(now=None):
+    """Campaigns that have started and projects that accept gifts (no totals)."""
+    now = now or clock.now()
     campaigns = db.session.execute(
         db.select(Campaign).where(Campaign.starts_at <= now).order_by(Campaign.ends_at)
     ).scalars().all()
     projects = db.session.execute(
         db.select(Project).where(Project.accepts_donations.is_(True)).order_by(Project.id)
     ).scalars().all()
-    return campaigns, campaign_progress(campaigns, now), projects, project_raised(projects)
+    return campaigns, projects
+
+
+def listing():
+    """Started campaigns with their progress, and projects, for the home page."""
+    now = clock.now()
+    campaigns, projects = destinations(now)
+    return campaigns, campaign_progress(campaigns, now), projects
 
 
 @dataclass(frozen=True)

@@ -111,24 +111,34 @@ def claimed_by(payment, metadata):
             and metadata.get("donation") == payment.donation.public_id)
 
 
-def payment_for_intent(intent):
-    """Our payment for a freshly read intent: by id, else by the payment_id in its metadata.
+def find_payment(intent_id, metadata, amount=None):
+    """Our payment for an intent: by its id, else by the payment our metadata names.
 
-    A payment found through the metadata gets the intent id linked (the
-    caller commits it).
+    The metadata route is for an intent Stripe made while our answer was lost
+    (a timeout): only a payment not yet linked to an intent qualifies, and
+    only if the amount (when given) and the donation's public id match.
     """
     payment = db.session.execute(
-        db.select(Payment).filter_by(stripe_payment_intent_id=intent.id)).scalar_one_or_none()
+        db.select(Payment).filter_by(stripe_payment_intent_id=intent_id)).scalar_one_or_none()
     if payment is not None:
         return payment
-    payment_id = str(intent.metadata.get("payment_id") or "")
-    if payment_id.isdigit():
-        candidate = db.session.get(Payment, int(payment_id))
-        if (candidate is not None and candidate.stripe_payment_intent_id is None
-                and candidate.amount == intent.amount and claimed_by(candidate, intent.metadata)):
-            candidate.stripe_payment_intent_id = intent.id
-            return candidate
+    payment_id = str((metadata or {}).get("payment_id") or "")
+    if not payment_id.isdigit():
+        return None
+    candidate = db.session.get(Payment, int(payment_id))
+    if (candidate is not None and candidate.stripe_payment_intent_id is None
+            and (amount is None or candidate.amount == amount)
+            and claimed_by(candidate, metadata)):
+        return candidate
     return None
+
+
+def payment_for_intent(intent):
+    """Our payment for a freshly read intent, with the intent id linked (caller commits)."""
+    payment = find_payment(intent.id, intent.metadata, intent.amount)
+    if payment is not None and payment.stripe_payment_intent_id is None:
+        payment.stripe_payment_intent_id = intent.id
+    return payment
 
 
 def catch_up(payment, actor):

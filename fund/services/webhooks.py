@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.extensions import db
 from fund.gateways import stripe as gateway
-from fund.models import Payment, StripeEvent
+from fund.models import StripeEvent
 from fund.services import audit, donations, payments
 from fund.services import async_payments, pledges  # giving: konbini, bank transfer, monthly
 from fund.services import disputes, refunds
@@ -46,30 +46,13 @@ def handle_event(event_id, event_type, obj):
 
 
 def _payment_intent_event(event, obj):
-    payment = _payment_for_intent(obj)
+    payment = payments.find_payment(obj.get("id"), obj.get("metadata"))
     if payment is None:
         return "unknown_object"
     intent = gateway.retrieve_intent(obj["id"])
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
     donations.settle(payment, intent, audit.stripe_event(event.stripe_event_id))  # commits
     return "processed"
-
-
-def _payment_for_intent(obj):
-    payment = db.session.execute(
-        db.select(Payment).filter_by(stripe_payment_intent_id=obj.get("id"))
-    ).scalar_one_or_none()
-    if payment is not None:
-        return payment
-    # The intent may have been created while our response was lost (a timeout):
-    # our own id travels in its metadata.
-    payment_id = (obj.get("metadata") or {}).get("payment_id")
-    if payment_id and str(payment_id).isdigit():
-        candidate = db.session.get(Payment, int(payment_id))
-        if (candidate is not None and candidate.stripe_payment_intent_id in (None, obj.get("id"))
-                and payments.claimed_by(candidate, obj.get("metadata"))):
-            return candidate
-    return None
 
 
 HANDLERS = {

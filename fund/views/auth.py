@@ -1,7 +1,5 @@
 """Staff sign-in shared by the office and accountant blueprints."""
-import functools
-
-from flask import has_request_context, redirect, request, session, url_for
+from flask import abort, has_request_context, redirect, request, session, url_for
 
 from fund.extensions import db
 from fund.models import StaffUser
@@ -28,7 +26,6 @@ def guard(*roles):
         if user is None:
             return redirect(url_for("office.login", next=request.full_path))
         if not user.has_role(*roles):
-            from flask import abort
             abort(403, description="Your role does not give access to this page.")
         return None
     return check
@@ -44,11 +41,3 @@ def sign_in(email, password):
     session["staff_id"] = user.id
     return user
 
-
-def requires_login(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if current_staff() is None:
-            return redirect(url_for("office.login", next=request.full_path))
-        return view(*args, **kwargs)
-    return wrapped

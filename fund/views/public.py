@@ -5,12 +5,14 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    request, url_for)
 from marshmallow import ValidationError
 
-from fund.errors import Conflict, FundError, PaymentDeclined, PaymentUnavailable, ValidationFailed
+from fund.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
+                         ValidationFailed)
 from fund.gateways import stripe as gateway
 from fund.i18n import locale, translate
 from fund.money import format_yen
 from fund.schemas.donation import DonationCreateSchema
-from fund.services import async_payments, audit, campaigns, donations, links, pledges, ratelimit
+from fund.services import (async_payments, audit, campaigns, clock, donations, links, pledges,
+                           ratelimit)
 
 bp = Blueprint("public", __name__)
 
@@ -22,9 +24,9 @@ FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "co
 
 @bp.get("/")
 def home():
-    campaign_list, progress, projects, project_totals = campaigns.listing()
+    campaign_list, progress, projects = campaigns.listing()
     return render_template("public/home.html", campaigns=campaign_list, progress=progress,
-                           projects=projects, project_totals=project_totals)
+                           projects=projects)
 
 
 @bp.get("/donors")
@@ -43,17 +45,18 @@ def donors():
 def _form_page(values, errors=None, payment_error=None, status=200):
     cfg = current_app.config
     lang = locale()
-    campaign_list, _, projects, _ = campaigns.listing()
+    now = clock.now()
+    campaign_list, projects = campaigns.destinations(now)
     try:
         destination = donations.resolve_destination(values.get("destination"))
-    except Exception:  # an unknown destination is shown as an error on the form
+    except NotFound:  # an unknown destination is shown as an error on the form
         destination = donations.resolve_destination("general")
         errors = dict(errors or {})
         errors.setdefault("destination", translate("error.destination"))
     return render_template(
         "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
         destination=destination, destination_title=destination.title(lang),
-        campaigns=[c for c in campaign_list if c.is_open(donations.clock.now())],
+        campaigns=[c for c in campaign_list if c.is_open(now)],
         projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),

@@ -9,7 +9,6 @@ import json
 import time
 from urllib.parse import parse_qs
 
-import responses
 
 API = "https://api.stripe.com/v1"
 
