@@ -6,7 +6,7 @@ from sqlalchemy import func
 from fund.extensions import db
 from fund.models import Campaign, Donation, Payment, Project
 from fund.models.donation import SUCCEEDED
-from fund.services import clock
+from fund.services import clock, donations
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ def donor_list(campaign=None, limit=500):
     paid gifts (to this campaign, if given) allows it. Fully refunded gifts
     do not count. Everyone else is only counted as anonymous.
     """
-    query = (db.select(Donation).join(Payment, Payment.donation_id == Donation.id)
-             .where(Payment.state == SUCCEEDED).order_by(Payment.succeeded_at, Donation.id))
+    query = donations.with_money(db.select(Donation).join(Payment, Payment.donation_id == Donation.id)
+                       .where(Payment.state == SUCCEEDED)
+                       .order_by(Payment.succeeded_at, Donation.id))
     if campaign is not None:
         query = query.where(Donation.campaign_id == campaign.id)
     published, everyone = {}, set()

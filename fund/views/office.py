@@ -7,6 +7,7 @@ from fund.extensions import db
 from fund.models import AuditEntry, Donation, OutboundEmail
 from fund.money import AmountError, format_yen, parse_yen
 from fund.services import audit, clock, disputes, ratelimit, refunds
+from fund.services import donations as donations_service
 from fund.views.auth import current_staff, guard, sign_in
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -50,7 +51,7 @@ def logout():
 @bp.get("/")
 def donations():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = db.select(Donation).order_by(Donation.id.desc())
+    query = donations_service.with_money(db.select(Donation).order_by(Donation.id.desc()))
     rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("office/donations.html", rows=rows, staff=current_staff())
 
