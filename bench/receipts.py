@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fund import pdf  # noqa: E402
+from fund.receipts import pdf  # noqa: E402
 
 SURNAMES = ["山田", "佐藤", "髙橋", "鈴木", "渡辺", "伊藤", "中村", "小林", "加藤", "吉田"]
 GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "由美", "翔", "陽菜", "大輔", "さくら"]

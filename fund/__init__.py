@@ -4,7 +4,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from fund import config as config_module
+from fund.core import config as config_module
+
+# Every package's models, so that the app and Alembic see the whole schema.
+MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
+                 "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
+                 "fund.receipts.models")
 
 
 def create_app(config=None):
@@ -23,40 +28,28 @@ def create_app(config=None):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from fund.extensions import csrf, db, migrate
+    import importlib
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+    from fund.core.extensions import csrf, db, migrate
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from fund import errors, i18n
+    from fund.core import errors, i18n
     i18n.register(app)
     errors.register_error_handlers(app)
 
-    from fund.money import format_yen
+    from fund.core.money import format_yen
     app.jinja_env.filters["yen"] = format_yen
 
-    from fund.views import office, public, webhooks
-    app.register_blueprint(public.bp)
-    app.register_blueprint(office.bp)
-    app.register_blueprint(webhooks.bp)
-    from fund.views import office_pledges
-    app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
-    from fund.views import accountant, office_receipts
-    app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
-    app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
-    csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
-
-    from fund.views.auth import current_staff
-
-    @app.context_processor
-    def staff_in_templates():
-        # Staff pages show who is signed in; a template never has to be passed it.
-        return {"staff": current_staff()}
+    from fund import web
+    web.register(app)
 
     from fund import cli
     cli.register(app)
 
-    import fund.models  # noqa: F401  (every model known to Alembic and the app)
-    from fund.services import receipts
-    receipts.startup_check(app)  # logs loudly when no Japanese font: no receipts then
+    from fund.receipts import issuing
+    issuing.startup_check(app)  # logs loudly when no Japanese font: no receipts then
     return app

@@ -15,7 +15,7 @@ import stripe
 from flask_migrate import upgrade
 
 from fund import create_app
-from fund.extensions import db
+from fund.core.extensions import db
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
 
@@ -140,7 +140,7 @@ def client(app):
 
 @pytest.fixture
 def seeded(ctx):
-    from fund.cli import seed_demo
+    from fund.campaigns.seed import seed_demo
     seed_demo()
 
 

@@ -7,8 +7,9 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from fund.extensions import db
-from fund.models import Payment, Receipt
+from fund.core.extensions import db
+from fund.payments.models import Payment
+from fund.receipts.models import Receipt
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"

@@ -3,7 +3,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from fund.extensions import db
+from fund.core.extensions import db
 
 
 def _differences():

@@ -9,8 +9,8 @@ import pytest
 from flask import g
 import responses
 
-from fund.extensions import db
-from fund.models import StaffUser
+from fund.core.extensions import db
+from fund.staff.models import StaffUser
 from tests.support.forms import csrf_token
 
 

@@ -117,8 +117,8 @@ def _metadata(payment_id, donation_id):
     """As our code sets it: ids plus the donation's public id when the row exists."""
     metadata = {"payment_id": str(payment_id), "donation_id": str(donation_id)}
     if str(payment_id).isdigit():
-        from fund.extensions import db
-        from fund.models import Payment
+        from fund.core.extensions import db
+        from fund.payments.models import Payment
         payment = db.session.get(Payment, int(payment_id))
         if payment is not None:
             metadata["donation"] = payment.donation.public_id

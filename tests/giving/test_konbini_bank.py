@@ -11,9 +11,12 @@ from datetime import timedelta
 import responses
 from freezegun import freeze_time
 
-from fund.extensions import db
-from fund.models import Donation, OutboundEmail, Payment, PaymentInstructions, Receipt
-from fund.services import async_payments
+from fund.core.extensions import db
+from fund.core.models import OutboundEmail
+from fund.giving.models import Donation
+from fund.payments.models import Payment, PaymentInstructions
+from fund.receipts.models import Receipt
+from fund.giving import async_methods as async_payments
 from tests.conftest import WEBHOOK_SECRET
 from tests.giving import stripe_objects as so
 from tests.support.forms import post_donation

@@ -8,9 +8,12 @@ import re
 
 import responses
 
-from fund.extensions import db
-from fund.models import AuditEntry, Donation, Payment, Pledge, PledgeInvoice, Receipt
-from fund.services import pledge_links
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.giving.models import Donation, Pledge, PledgeInvoice
+from fund.payments.models import Payment
+from fund.receipts.models import Receipt
+from fund.giving import pledge_links
 from tests.conftest import WEBHOOK_SECRET
 from tests.giving import stripe_objects as so
 from tests.giving.conftest import office_session

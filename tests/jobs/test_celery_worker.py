@@ -7,10 +7,12 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 
-from fund import tasks
-from fund.extensions import db
-from fund.models import OutboundEmail, Receipt, ReceiptJob
-from fund.services import mail, receipt_jobs
+from fund.core import jobs as tasks
+from fund.core.extensions import db
+from fund.core.models import OutboundEmail
+from fund.receipts.models import Receipt, ReceiptJob
+from fund.core import mail
+from fund.receipts import bulk as receipt_jobs
 from tests.receipts.helpers import paid_gift
 
 REDIS = "redis://127.0.0.1:6379/15"

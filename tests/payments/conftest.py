@@ -5,7 +5,7 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
-from fund.cli import create_staff
+from fund.staff.services import create_staff
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -2,7 +2,7 @@
 import pytest
 import responses
 
-from fund.extensions import db
+from fund.core.extensions import db
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments import stripe_fake
 from tests.payments.rows import pending_gift

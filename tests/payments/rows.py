@@ -1,6 +1,8 @@
 """Rows as the card flow leaves them, for tests that drive Stripe with `responses`."""
-from fund.extensions import db
-from fund.models import Donation, Donor, Payment
+from fund.core.extensions import db
+from fund.donors.models import Donor
+from fund.giving.models import Donation
+from fund.payments.models import Payment
 
 
 def pending_gift(amount=5000, *, intent_id="pi_fake_1", state="requires_action",

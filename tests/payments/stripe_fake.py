@@ -29,8 +29,8 @@ def _metadata(payment_id):
     """What our code puts on an intent for this payment (see payments.intent_metadata)."""
     if not payment_id:
         return {}
-    from fund.extensions import db
-    from fund.models import Payment
+    from fund.core.extensions import db
+    from fund.payments.models import Payment
     payment = db.session.get(Payment, int(payment_id))
     if payment is None:  # built before the row exists: only the id is known
         return {"payment_id": str(payment_id)}

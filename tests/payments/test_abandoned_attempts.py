@@ -1,9 +1,12 @@
 """Card attempts that never reached Stripe stop looking pending after a day."""
 from datetime import timedelta
 
-from fund.extensions import db
-from fund.models import AuditEntry, Payment
-from fund.services import clock, payments, stripe_sync
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.payments.models import Payment
+from fund.core import clock
+from fund.payments import services as payments
+from fund.payments import sync as stripe_sync
 from tests.payments.rows import pending_gift
 
 

@@ -1,8 +1,9 @@
 """Disputes arrive by webhook; Stripe's re-read decides (served with `responses`)."""
 import pytest
 
-from fund.extensions import db
-from fund.models import AuditEntry, Dispute
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.payments.models import Dispute
 from tests.payments import stripe_fake
 from tests.payments.conftest import post_refund
 from tests.payments.helpers import fake, paid_gift, send  # noqa: F401  (fixture)

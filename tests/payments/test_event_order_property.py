@@ -7,9 +7,10 @@ from collections import Counter
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from fund.extensions import db
-from fund.models import (AuditEntry, Dispute, OutboundEmail, Payment, Receipt, Refund,
-                         StripeEvent)
+from fund.core.extensions import db
+from fund.core.models import AuditEntry, OutboundEmail
+from fund.payments.models import Dispute, Payment, Refund, StripeEvent
+from fund.receipts.models import Receipt
 from tests.payments import stripe_fake
 from tests.payments.helpers import fake, gift_known_to_stripe, send  # noqa: F401
 

@@ -1,6 +1,8 @@
 """Events late, early, repeated or about objects we never saw: 2xx, one effect."""
-from fund.extensions import db
-from fund.models import AuditEntry, OutboundEmail, Payment, Receipt, Refund, StripeEvent
+from fund.core.extensions import db
+from fund.core.models import AuditEntry, OutboundEmail
+from fund.payments.models import Payment, Refund, StripeEvent
+from fund.receipts.models import Receipt
 from tests.payments import stripe_fake
 from tests.payments.helpers import fake, gift_known_to_stripe, paid_gift, send  # noqa: F401
 from tests.conftest import WEBHOOK_SECRET

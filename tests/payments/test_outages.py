@@ -4,9 +4,10 @@ import json
 import requests
 import responses
 
-from fund.extensions import db
-from fund.models import Payment, Receipt
-from fund.services import stripe_sync
+from fund.core.extensions import db
+from fund.payments.models import Payment
+from fund.receipts.models import Receipt
+from fund.payments import sync as stripe_sync
 from tests.payments import stripe_fake
 from tests.support.forms import post_donation
 

@@ -8,8 +8,8 @@ import secrets
 
 import pytest
 
-from fund.extensions import db
-from fund.models import Payment, Refund
+from fund.core.extensions import db
+from fund.payments.models import Payment, Refund
 from tests.payments.rows import pending_gift
 from tests.payments.conftest import post_refund
 from tests.support.forms import post_donation
@@ -41,7 +41,7 @@ def _fresh_row_ids():
 
 @pytest.mark.real_stripe
 def test_card_gift_and_partial_refund_in_test_mode(real_stripe, client, seeded, ctx, office):
-    from fund.gateways import stripe as gateway
+    from fund.payments.stripe import api as gateway
     response = post_donation(client, token="tok_visa", amount_choice="other", amount_other="1200")
     assert response.status_code == 302, response.get_data(as_text=True)
     payment = db.session.query(Payment).filter(Payment.stripe_charge_id.is_not(None)).one()

@@ -5,10 +5,13 @@ import time
 import pytest
 import requests
 
-from fund.extensions import db
-from fund.gateways import stripe as gateway
-from fund.models import AuditEntry, Donation, Receipt, Refund, StripeEvent
-from fund.services import clock
+from fund.core.extensions import db
+from fund.payments.stripe import api as gateway
+from fund.core.models import AuditEntry
+from fund.giving.models import Donation
+from fund.payments.models import Refund, StripeEvent
+from fund.receipts.models import Receipt
+from fund.core import clock
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments.conftest import post_refund, sign_in
 from tests.support.forms import post_donation

@@ -1,9 +1,11 @@
 """stripe-sync repairs what lost webhooks left behind, against localstripe, idempotently."""
-from fund.errors import PaymentUnavailable
-from fund.extensions import db
-from fund.gateways import stripe as gateway
-from fund.models import AuditEntry, OutboundEmail, Payment, Receipt, Refund
-from fund.services import clock
+from fund.core.errors import PaymentUnavailable
+from fund.core.extensions import db
+from fund.payments.stripe import api as gateway
+from fund.core.models import AuditEntry, OutboundEmail
+from fund.payments.models import Payment, Refund
+from fund.receipts.models import Receipt
+from fund.core import clock
 from tests.payments.conftest import post_refund
 from tests.support.forms import post_donation
 

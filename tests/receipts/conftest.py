@@ -1,7 +1,7 @@
 import pytest
 from flask import g
 
-from fund.cli import create_staff
+from fund.staff.services import create_staff
 from tests.support.forms import csrf_token
 
 

@@ -5,9 +5,11 @@ from datetime import datetime, timezone
 
 from pypdf import PdfReader
 
-from fund.extensions import db
-from fund.models import Donation, Donor, Payment, Refund
-from fund.services import audit
+from fund.core.extensions import db
+from fund.donors.models import Donor
+from fund.giving.models import Donation
+from fund.payments.models import Payment, Refund
+from fund.core import audit
 
 ACTOR = audit.Actor("staff", "1")
 _counter = itertools.count(1)

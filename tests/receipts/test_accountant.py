@@ -7,9 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fund.extensions import db
-from fund.models import Campaign, Receipt, ReceiptJob
-from fund.services import receipt_jobs, receipts
+from fund.core.extensions import db
+from fund.campaigns.models import Campaign
+from fund.receipts.models import Receipt, ReceiptJob
+from fund.receipts import bulk as receipt_jobs
+from fund.receipts import issuing as receipts
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
 
 

@@ -3,11 +3,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fund.errors import Conflict
-from fund.extensions import db
-from fund.models import Receipt
-from fund.services import receipt_annual, receipts
-from fund.services.donations import _on_success
+from fund.core.errors import Conflict
+from fund.core.extensions import db
+from fund.receipts.models import Receipt
+from fund.receipts import annual as receipt_annual
+from fund.receipts import issuing as receipts
+from fund.giving.gifts import _on_success
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text, refund
 
 

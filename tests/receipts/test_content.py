@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fund.extensions import db
-from fund.models import Campaign, Project
-from fund.services import receipts
+from fund.core.extensions import db
+from fund.campaigns.models import Campaign, Project
+from fund.receipts import issuing as receipts
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pages, pdf_text
 
 

@@ -4,10 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fund.errors import Conflict, FundError, ValidationFailed
-from fund.extensions import db
-from fund.models import AuditEntry, Donation, Receipt, ReceiptLine
-from fund.services import receipts
+from fund.core.errors import Conflict, FundError, ValidationFailed
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.giving.models import Donation
+from fund.receipts.models import Receipt, ReceiptLine
+from fund.receipts import issuing as receipts
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text, refund
 
 
@@ -98,7 +100,7 @@ def test_partial_refund_voids_and_reissues_for_the_rest(ctx):
     assert "無効" in pdf_text(receipts.pdf_bytes(original))
     assert _valid_for(gift) == [new]
     # The donor is sent the new receipt through the outbox.
-    from fund.models import OutboundEmail
+    from fund.core.models import OutboundEmail
     message = db.session.execute(db.select(OutboundEmail).filter_by(receipt_id=new.id)).scalar_one()
     assert "/r/" in message.body and new.number in message.subject
 
@@ -146,7 +148,7 @@ def test_concurrent_issuing_gives_gapless_unique_numbers(app, ctx):
     errors = []
 
     def worker(chunk):
-        from fund.models import Donation
+        from fund.giving.models import Donation
         with app.app_context():
             try:
                 barrier.wait()

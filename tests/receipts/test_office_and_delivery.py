@@ -6,11 +6,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fund import create_app, pdf
-from fund.extensions import db
-from fund.models import OutboundEmail, Receipt
-from fund.services import links, mail, receipts
-from fund.services.donations import _on_success
+from fund import create_app
+from fund.receipts import pdf
+from fund.core.extensions import db
+from fund.core.models import OutboundEmail
+from fund.receipts.models import Receipt
+from fund.receipts import links
+from fund.core import mail
+from fund.receipts import issuing as receipts
+from fund.giving.gifts import _on_success
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
 
 
@@ -74,7 +78,7 @@ def test_receipt_mail_attaches_the_pdf_when_configured(app, ctx, smtp_server):
 
 def test_failed_send_is_kept_and_retried(app, ctx, smtp_server):
     receipt = _issued()
-    from fund.services import receipt_mail
+    from fund.receipts import mail as receipt_mail
     message = receipt_mail.queue_receipt_mail(receipt)
     db.session.commit()
     app.config["MAIL_PORT"], port = 1, app.config["MAIL_PORT"]  # nothing listens there

@@ -5,8 +5,11 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from fund.extensions import db
-from fund.models import AuditEntry, Donation, Payment, Receipt, StripeEvent
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.giving.models import Donation
+from fund.payments.models import Payment, StripeEvent
+from fund.receipts.models import Receipt
 from tests.support.forms import post_donation
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/r/\S+)")

@@ -9,8 +9,10 @@ from urllib.parse import parse_qs
 
 import responses
 
-from fund.extensions import db
-from fund.models import Donation, Payment, Receipt
+from fund.core.extensions import db
+from fund.giving.models import Donation
+from fund.payments.models import Payment
+from fund.receipts.models import Receipt
 from tests.payments import stripe_fake
 from tests.support.forms import csrf_token, donation_form
 

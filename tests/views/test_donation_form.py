@@ -1,8 +1,10 @@
 """The public pages and the donation form's refusals, through the test client."""
 import pytest
 
-from fund.extensions import db
-from fund.models import Donation, Donor, Payment
+from fund.core.extensions import db
+from fund.donors.models import Donor
+from fund.giving.models import Donation
+from fund.payments.models import Payment
 from tests.support.forms import donation_form, post_donation
 
 

@@ -1,9 +1,10 @@
 """芳名録: only donors who opted in are named; everyone else is counted anonymously."""
 from datetime import datetime, timezone
 
-from fund.cli import seed_demo
-from fund.extensions import db
-from fund.models import Campaign, Refund
+from fund.campaigns.seed import seed_demo
+from fund.core.extensions import db
+from fund.campaigns.models import Campaign
+from fund.payments.models import Refund
 from tests.receipts.helpers import donor, paid_gift
 
 

@@ -5,8 +5,8 @@ import pytest
 import redis
 from flask import g
 
-from fund.extensions import db
-from fund.models import Donation
+from fund.core.extensions import db
+from fund.giving.models import Donation
 from tests.support.forms import CSRF, post_donation
 
 REDIS = "redis://127.0.0.1:6379/14"

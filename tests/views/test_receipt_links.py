@@ -5,9 +5,9 @@ from datetime import timedelta
 from freezegun import freeze_time
 from pypdf import PdfReader
 
-from fund.extensions import db
-from fund.models import Receipt
-from fund.services import links
+from fund.core.extensions import db
+from fund.receipts.models import Receipt
+from fund.receipts import links
 from tests.support.forms import post_donation
 
 

@@ -1,7 +1,7 @@
 """Every staff page opens for the roles it is meant for, and only for them."""
 import pytest
 
-from fund.cli import create_staff
+from fund.staff.services import create_staff
 from tests.support.forms import CSRF
 
 OFFICE_PAGES = ["/office/", "/office/pledges/", "/office/receipts/", "/office/disputes",

@@ -1,6 +1,7 @@
 """The webhook endpoint: signatures, repeats and events it does not need."""
-from fund.extensions import db
-from fund.models import Payment, Receipt, StripeEvent
+from fund.core.extensions import db
+from fund.payments.models import Payment, StripeEvent
+from fund.receipts.models import Receipt
 from tests.conftest import WEBHOOK_SECRET
 from tests.support.forms import post_donation
 from tests.support.stripe_events import deliver, event, sign
@@ -14,7 +15,7 @@ def _three_d_secure_gift(client, card_token, localstripe):
     post_donation(client, token=card_token("4000002500003155"))
     payment = db.session.query(Payment).one()
     intent_id = payment.stripe_payment_intent_id
-    from fund.gateways import stripe as gateway
+    from fund.payments.stripe import api as gateway
     localstripe.authenticate(intent_id, gateway.retrieve_intent(intent_id).client_secret)
     return payment, intent_id
 

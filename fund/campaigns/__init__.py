@@ -1,0 +1,1 @@
+"""Campaigns (crowdfundings) and projects: where money is meant to go."""

@@ -1,0 +1,93 @@
+"""Configuration read from the environment when the app is created, never at import."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _bool(value, default=False):
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value, default):
+    return int(value) if value not in (None, "") else default
+
+
+def from_environment(env=None):
+    """Build the configuration dict from environment variables.
+
+    The defaults are the embedded ones used by `make run`: SQLite under
+    instance/, localstripe on 127.0.0.1:8420, mail printed to the log.
+    """
+    env = os.environ if env is None else env
+    instance = Path(env.get("FUND_INSTANCE_DIR", BASE_DIR / "instance"))
+    stripe_base = env.get("STRIPE_API_BASE")
+    secret = env.get("STRIPE_SECRET_KEY")
+    if secret is None and stripe_base is None:
+        # Nothing configured: the embedded localstripe of `make run`.
+        stripe_base = "http://127.0.0.1:8420"
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-secret-change-me"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "INSTANCE_DIR": str(instance),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Stripe. With a real sk_test_ key and no STRIPE_API_BASE the same code
+        # talks to Stripe's test mode.
+        "STRIPE_SECRET_KEY": secret or "sk_test_localstripe",
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
+        "STRIPE_API_BASE": stripe_base,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_dev"),
+        # fund.gateways.stripe._call retries timeouts, 429 and 5xx itself (same key);
+        # the library's own retries would multiply those attempts.
+        "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 0),
+        "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 30),
+        # First pause before retrying a timeout, 429 or 5xx; doubles each time.
+        "STRIPE_RETRY_BACKOFF_SECONDS": float(env.get("STRIPE_RETRY_BACKOFF_SECONDS") or 0.5),
+        # Donations
+        "DONATION_MIN_AMOUNT": _int(env.get("DONATION_MIN_AMOUNT"), 1000),
+        "DONATION_MAX_AMOUNT": _int(env.get("DONATION_MAX_AMOUNT"), 10_000_000),
+        "DONATION_PRESETS": [3000, 5000, 10000, 30000, 100000],
+        # Konbini vouchers (Stripe: 1-60 days) and our bank-transfer deadline.
+        "KONBINI_EXPIRES_AFTER_DAYS": _int(env.get("KONBINI_EXPIRES_AFTER_DAYS"), 3),
+        "BANK_TRANSFER_EXPIRES_AFTER_DAYS": _int(env.get("BANK_TRANSFER_EXPIRES_AFTER_DAYS"), 14),
+        # Receipts
+        "RECEIPT_LINK_MAX_AGE_DAYS": _int(env.get("RECEIPT_LINK_MAX_AGE_DAYS"), 90),
+        "RECEIPT_ISSUER_NAME": env.get(
+            "RECEIPT_ISSUER_NAME", "国立研究開発法人量子科学技術研究開発機構"),
+        "RECEIPT_ISSUER_ADDRESS": env.get(
+            "RECEIPT_ISSUER_ADDRESS", "〒263-8555 千葉県千葉市稲毛区穴川4-9-1"),
+        "RECEIPT_ISSUER_REPRESENTATIVE": env.get(
+            "RECEIPT_ISSUER_REPRESENTATIVE", "理事長 小安 重夫"),
+        "RECEIPT_SEAL_IMAGE": env.get("RECEIPT_SEAL_IMAGE"),
+        "RECEIPT_ATTACH_PDF": _bool(env.get("RECEIPT_ATTACH_PDF"), False),
+        # Processes that render receipts in bulk (0: one per CPU).
+        "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
+        # Mail: without MAIL_SERVER messages are written to the log.
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_FROM": env.get("MAIL_FROM", "QST未来基金 <kikin@qst.example>"),
+        # Jobs: without a broker they run inline, in the request or command.
+        "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),
+        # Rate limits: "hits/seconds" per client address; counters in Redis when set.
+        "RATELIMIT_STORAGE_URL": env.get("RATELIMIT_STORAGE_URL"),
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
+        "DONATION_RATE_LIMIT": env.get("DONATION_RATE_LIMIT", "10/600"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10/600"),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _database_url(url, instance):
+    if not url:
+        return f"sqlite:///{instance / 'fund.sqlite'}"
+    # psycopg 3 is the driver; accept the plain postgres:// form too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,79 @@
+"""Models of the core: column helpers, the audit log and the mail outbox."""
+from datetime import datetime, timezone
+
+from fund.core.extensions import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class TZDateTime(db.TypeDecorator):
+    """Timezone-aware datetimes stored as UTC on SQLite and PostgreSQL alike."""
+
+    impl = db.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a TZDateTime column")
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+ACTOR_TYPES = ("donor", "staff", "stripe", "system")
+
+
+class AuditEntry(db.Model):
+    """Who did what to which row, and why. Append-only."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    at = db.Column(TZDateTime, nullable=False, default=utcnow, index=True)
+    actor_type = db.Column(db.String(16), nullable=False)
+    actor_id = db.Column(db.String(255))
+    action = db.Column(db.String(64), nullable=False)
+    subject_type = db.Column(db.String(32), nullable=False)
+    subject_id = db.Column(db.Integer, nullable=False)
+    data = db.Column(db.JSON, nullable=False, default=dict)
+
+    __table_args__ = (
+        db.Index("ix_audit_entry_subject", "subject_type", "subject_id"),
+        db.CheckConstraint(f"actor_type IN {ACTOR_TYPES}", name="actor_type"),
+    )
+
+    def __repr__(self):
+        return f"<AuditEntry {self.action} {self.subject_type}:{self.subject_id}>"
+
+QUEUED = "queued"
+SENT = "sent"
+FAILED = "failed"
+
+
+class OutboundEmail(db.Model):
+    """A message to a donor: written in the transaction that causes it, sent after.
+
+    A failed send stays here with its error, visible to the office and retried.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    to_address = db.Column(db.String(254), nullable=False)
+    subject = db.Column(db.String(300), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    kind = db.Column(db.String(32), nullable=False)
+    receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"))
+    status = db.Column(db.String(16), nullable=False, default=QUEUED, index=True)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    last_error = db.Column(db.String(500))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    sent_at = db.Column(TZDateTime)
+
+    __table_args__ = (
+        db.CheckConstraint(f"status IN ('{QUEUED}', '{SENT}', '{FAILED}')", name="status"),
+    )

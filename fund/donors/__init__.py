@@ -1,0 +1,1 @@
+"""Donors: the people and companies who give, known once."""

@@ -1,0 +1,42 @@
+from fund.core.extensions import db
+from fund.core.models import TZDateTime, utcnow
+
+DONOR_KINDS = ("individual", "corporation")
+RECEIPT_PREFERENCES = ("per_gift", "annual", "none")
+
+
+class Donor(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(16), nullable=False, default="individual")
+    # Individuals: name. Corporations: company_name plus representative, and
+    # `name` is the contact person who filled in the form.
+    name = db.Column(db.String(200), nullable=False)
+    name_kana = db.Column(db.String(200), nullable=False, default="")
+    company_name = db.Column(db.String(200))
+    representative = db.Column(db.String(200))
+    email = db.Column(db.String(254), nullable=False, index=True)
+    postal_code = db.Column(db.String(16), nullable=False, default="")
+    address = db.Column(db.String(500), nullable=False, default="")
+    phone = db.Column(db.String(32))
+    locale = db.Column(db.String(8), nullable=False, default="ja")
+    # 芳名録: opt-in, separate from consent to store data; anonymous by default.
+    publish_name = db.Column(db.Boolean, nullable=False, default=False)
+    receipt_preference = db.Column(db.String(16), nullable=False, default="per_gift")
+    stripe_customer_id = db.Column(db.String(64), index=True)
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    donations = db.relationship("Donation", back_populates="donor", lazy="dynamic")
+
+    __table_args__ = (
+        db.CheckConstraint(f"kind IN {DONOR_KINDS}", name="kind"),
+        db.CheckConstraint(f"receipt_preference IN {RECEIPT_PREFERENCES}",
+                           name="receipt_preference"),
+    )
+
+    @property
+    def receipt_name(self):
+        """The name printed on a receipt: the company for corporations."""
+        return self.company_name if self.kind == "corporation" else self.name
+
+    def __repr__(self):
+        return f"<Donor {self.id} {self.receipt_name!r}>"

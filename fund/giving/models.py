@@ -1,0 +1,222 @@
+"""A gift (Donation: the donor's intent and designation) and monthly pledges.
+
+A donation's payments, refunds and disputes are fund.payments models.
+
+Whether a donation is paid is derived from its payment rows, never stored on
+the donation itself (pretix does the same).
+"""
+import secrets
+from enum import StrEnum
+
+from fund.core.extensions import db
+from fund.core.models import TZDateTime, utcnow
+from fund.payments.models import (CANCELED, DISPUTE_OPEN_STATES, EXPIRED, FAILED, LOST,
+                                  REFUND_OPEN_STATES, SUCCEEDED)
+
+DESIGNATIONS = ("general", "campaign", "project")
+
+def _public_id():
+    return secrets.token_urlsafe(16)
+
+
+class Donation(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    # Shown in URLs (thank-you page) instead of the sequential id.
+    public_id = db.Column(db.String(32), nullable=False, unique=True, default=_public_id)
+    # One per rendering of the donation form: a resubmission of the same form
+    # (double click, "try again" after an outage) resumes this donation with
+    # the same Stripe idempotency keys instead of charging a second time.
+    checkout_key = db.Column(db.String(64), unique=True)
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    currency = db.Column(db.String(3), nullable=False, default="JPY")
+    designation = db.Column(db.String(16), nullable=False, default="general")
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"), index=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("project.id"), index=True)
+    pledge_id = db.Column(db.Integer, db.ForeignKey("pledge.id"), index=True)  # monthly giving
+    wants_receipt = db.Column(db.Boolean, nullable=False, default=True)
+    publish_name = db.Column(db.Boolean, nullable=False, default=False)
+    message = db.Column(db.Text, nullable=False, default="")
+    locale = db.Column(db.String(8), nullable=False, default="ja")
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    donor = db.relationship("Donor", back_populates="donations")
+    campaign = db.relationship("Campaign")
+    project = db.relationship("Project")
+    pledge = db.relationship("Pledge", back_populates="donations")
+    payments = db.relationship("Payment", back_populates="donation",
+                               order_by="Payment.id")
+
+    __table_args__ = (
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        db.CheckConstraint(f"designation IN {DESIGNATIONS}", name="designation"),
+        db.CheckConstraint(
+            "(designation = 'general' AND campaign_id IS NULL AND project_id IS NULL)"
+            " OR (designation = 'campaign' AND campaign_id IS NOT NULL)"
+            " OR (designation = 'project' AND project_id IS NOT NULL AND campaign_id IS NULL)",
+            name="designation_target"),
+    )
+
+    @property
+    def succeeded_payment(self):
+        return next((p for p in self.payments if p.state == SUCCEEDED), None)
+
+    @property
+    def paid_amount(self):
+        return sum(p.amount for p in self.payments if p.state == SUCCEEDED)
+
+    @property
+    def is_paid(self):
+        return self.paid_amount >= self.amount
+
+    @property
+    def refunds(self):
+        return [refund for payment in self.payments for refund in payment.refunds]
+
+    @property
+    def disputes(self):
+        return [dispute for payment in self.payments for dispute in payment.disputes]
+
+    @property
+    def refunded_amount(self):
+        """Money given back by refunds that Stripe reports as succeeded."""
+        return sum(r.amount for r in self.refunds if r.state == SUCCEEDED)
+
+    @property
+    def disputed_lost_amount(self):
+        """Money taken back by the card issuer in disputes we lost."""
+        return sum(d.amount for d in self.disputes if d.state == LOST)
+
+    @property
+    def net_amount(self):
+        """What the fund keeps of this gift: paid - refunded - lost in disputes."""
+        return self.paid_amount - self.refunded_amount - self.disputed_lost_amount
+
+    @property
+    def refundable_amount(self):
+        """What may still be refunded: refunds in flight count as already given back."""
+        reserved = sum(r.amount for r in self.refunds if r.state in REFUND_OPEN_STATES)
+        return max(self.paid_amount - reserved - self.disputed_lost_amount, 0)
+
+    @property
+    def has_open_dispute(self):
+        return any(d.state in DISPUTE_OPEN_STATES for d in self.disputes)
+
+    @property
+    def status(self):
+        """Derived: disputed, refunded, partially_refunded, paid, pending or failed."""
+        if self.has_open_dispute:
+            return "disputed"
+        if self.is_paid and self.net_amount <= 0:
+            return "refunded"
+        if self.is_paid and self.net_amount < self.paid_amount:
+            return "partially_refunded"
+        if self.is_paid:
+            return "paid"
+        if not self.payments:
+            return "pending"
+        last = self.payments[-1]
+        return "failed" if last.state in (FAILED, CANCELED, EXPIRED) else "pending"
+
+    @property
+    def received_at(self):
+        payment = self.succeeded_payment
+        return payment.succeeded_at if payment else None
+
+    def purpose(self, lang="ja"):
+        """The designated purpose printed on receipts, or None for the general fund."""
+        if self.designation == "campaign":
+            return self.campaign.title(lang)
+        if self.designation == "project":
+            return self.project.title(lang)
+        return None
+
+    def __repr__(self):
+        return f"<Donation {self.id} {self.amount} {self.currency}>"
+
+
+# --- monthly giving (マンスリーサポーター) --------------------------------------
+
+
+class PledgeStatus(StrEnum):
+    """A pledge's status; TRANSITIONS below says which moves are allowed."""
+
+    PENDING = "pending"      # rows saved, Stripe not yet (or never) confirmed the subscription
+    ACTIVE = "active"
+    PAST_DUE = "past_due"    # a renewal failed; Stripe is retrying
+    CANCELED = "canceled"
+    FAILED = "failed"        # the first payment was refused: no subscription exists
+
+
+PLEDGE_TRANSITIONS = {
+    PledgeStatus.PENDING: {PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE, PledgeStatus.FAILED,
+                           PledgeStatus.CANCELED},
+    PledgeStatus.ACTIVE: {PledgeStatus.PAST_DUE, PledgeStatus.CANCELED},
+    PledgeStatus.PAST_DUE: {PledgeStatus.ACTIVE, PledgeStatus.CANCELED},
+    PledgeStatus.CANCELED: set(),
+    PledgeStatus.FAILED: set(),
+}
+PLEDGE_STATUSES = tuple(status.value for status in PledgeStatus)
+# Campaigns end; a monthly promise goes to the general fund or a project.
+PLEDGE_DESIGNATIONS = ("general", "project")
+
+
+class Pledge(db.Model):
+    """The donor's standing monthly promise; each paid Stripe invoice becomes one Donation."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    currency = db.Column(db.String(3), nullable=False, default="JPY")
+    designation = db.Column(db.String(16), nullable=False, default="general")
+    project_id = db.Column(db.Integer, db.ForeignKey("project.id"), index=True)
+    wants_receipt = db.Column(db.Boolean, nullable=False, default=True)
+    publish_name = db.Column(db.Boolean, nullable=False, default=False)
+    locale = db.Column(db.String(8), nullable=False, default="ja")
+    status = db.Column(db.String(16), nullable=False, default=PledgeStatus.PENDING.value)
+    stripe_customer_id = db.Column(db.String(64))
+    stripe_subscription_id = db.Column(db.String(64), unique=True)
+    failure_message = db.Column(db.String(500))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    canceled_at = db.Column(TZDateTime)
+
+    donor = db.relationship("Donor")
+    project = db.relationship("Project")
+    donations = db.relationship("Donation", back_populates="pledge", order_by="Donation.id")
+
+    __table_args__ = (
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        db.CheckConstraint(f"status IN {PLEDGE_STATUSES}", name="status"),
+        db.CheckConstraint(f"designation IN {PLEDGE_DESIGNATIONS}", name="designation"),
+        db.CheckConstraint(
+            "(designation = 'general' AND project_id IS NULL)"
+            " OR (designation = 'project' AND project_id IS NOT NULL)",
+            name="designation_target"),
+    )
+
+    def purpose(self, lang="ja"):
+        return self.project.title(lang) if self.designation == "project" else None
+
+    @property
+    def is_open(self):
+        return self.status in (PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE)
+
+    def __repr__(self):
+        return f"<Pledge {self.id} {self.amount} {self.status}>"
+
+
+class PledgeInvoice(db.Model):
+    """One Stripe invoice recorded as one donation: the unique id makes it happen once."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    pledge_id = db.Column(db.Integer, db.ForeignKey("pledge.id"), nullable=False, index=True)
+    stripe_invoice_id = db.Column(db.String(64), nullable=False, unique=True)
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False,
+                            unique=True)
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    pledge = db.relationship("Pledge")
+    donation = db.relationship("Donation")
+
+    def __repr__(self):
+        return f"<PledgeInvoice {self.stripe_invoice_id}>"

@@ -1,0 +1,140 @@
+"""Input schema for the donation form.
+
+Error messages are i18n keys (see fund.i18n); the view translates them into
+the donor's language, so one schema serves Japanese and English pages.
+"""
+import re
+
+from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate,
+                         validates, validates_schema)
+
+from fund.core.money import AmountError, parse_yen
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+POSTAL = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{8,18}[0-9]$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－ー−", "0123456789---")
+
+REQUIRED = {"required": "error.required", "null": "error.required"}
+
+
+def _text(max_length, required=True):
+    extra = {} if required else {"load_default": ""}
+    return fields.String(
+        required=required, **extra,
+        validate=validate.Length(max=max_length, error="error.too_long"),
+        error_messages=REQUIRED)
+
+
+class Yen(fields.Field):
+    """Whole yen from what a donor typed; refuses fractions, signs and words."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_yen(value)
+        except AmountError as err:
+            raise ValidationError(f"error.amount.{err.code}") from err
+
+
+class DonationCreateSchema(Schema):
+    """A one-off gift as the public form sends it."""
+
+    class Meta:
+        unknown = RAISE
+
+    destination = fields.String(load_default="general")
+    amount = Yen(required=True, error_messages={"required": "error.amount.required",
+                                                "null": "error.amount.required"})
+    donor_kind = fields.String(
+        load_default="individual",
+        validate=validate.OneOf(("individual", "corporation"), error="error.choice"))
+    company_name = _text(200, required=False)
+    representative = _text(200, required=False)
+    name = _text(200)
+    name_kana = _text(200)
+    email = fields.String(required=True, error_messages=REQUIRED)
+    postal_code = fields.String(required=True, error_messages=REQUIRED)
+    address = _text(500)
+    phone = _text(32, required=False)
+    wants_receipt = fields.Boolean(load_default=False)
+    publish_name = fields.Boolean(load_default=False)
+    message = _text(2000, required=False)
+    payment_method = fields.String(
+        load_default="card",
+        validate=validate.OneOf(("card", "konbini", "bank_transfer"), error="error.choice"))
+    frequency = fields.String(
+        load_default="once", validate=validate.OneOf(("once", "monthly"), error="error.choice"))
+    receipt_preference = fields.String(
+        load_default="per_gift",
+        validate=validate.OneOf(("per_gift", "annual"), error="error.choice"))
+
+    def __init__(self, *, min_amount, max_amount, **kwargs):
+        super().__init__(**kwargs)
+        self.min_amount = min_amount
+        self.max_amount = max_amount
+
+    @pre_load
+    def clean(self, data, **kwargs):
+        """Combine the preset/other amount, trim text, and treat blanks as missing."""
+        data = {key: value for key, value in dict(data).items()}
+        choice = data.pop("amount_choice", None)
+        other = data.pop("amount_other", None)
+        if "amount" not in data:
+            data["amount"] = other if choice in (None, "", "other") else choice
+        for key, value in list(data.items()):
+            if isinstance(value, str):
+                value = value.strip()
+                data[key] = value
+                if value == "" and key not in ("message", "phone", "company_name",
+                                                "representative", "amount"):
+                    data.pop(key)
+        if data.get("amount") == "":
+            data.pop("amount")
+        return data
+
+    @validates("amount")
+    def check_amount(self, value, **kwargs):
+        if value <= 0:
+            raise ValidationError("error.amount.negative")
+        if value < self.min_amount:
+            raise ValidationError("error.amount.min")
+        if value > self.max_amount:
+            raise ValidationError("error.amount.max")
+
+    @validates("email")
+    def check_email(self, value, **kwargs):
+        if len(value) > 254 or not EMAIL.match(value):
+            raise ValidationError("error.email")
+
+    @validates("postal_code")
+    def check_postal(self, value, **kwargs):
+        if not POSTAL.match(value.translate(_FULLWIDTH)):
+            raise ValidationError("error.postal_code")
+
+    @validates("phone")
+    def check_phone(self, value, **kwargs):
+        if value and not PHONE.match(value.translate(_FULLWIDTH)):
+            raise ValidationError("error.phone")
+
+    @validates_schema
+    def check_monthly(self, data, **kwargs):
+        # Stripe subscriptions charge a saved card; konbini and transfers are one-off.
+        if data.get("frequency") == "monthly" and data.get("payment_method", "card") != "card":
+            raise ValidationError({"payment_method": ["error.monthly_card_only"]})
+
+    @validates_schema
+    def check_corporation(self, data, **kwargs):
+        if data.get("donor_kind") == "corporation":
+            errors = {key: ["error.required"] for key in ("company_name", "representative")
+                      if not data.get(key)}
+            if errors:
+                raise ValidationError(errors)
+
+    def load_form(self, form):
+        """Load and normalise; the postal code is stored as 123-4567."""
+        result = self.load(form)
+        digits = result["postal_code"].translate(_FULLWIDTH).replace("-", "")
+        result["postal_code"] = f"{digits[:3]}-{digits[3:]}"
+        if result.get("phone"):
+            result["phone"] = result["phone"].translate(_FULLWIDTH)
+        return result

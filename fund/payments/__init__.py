@@ -1,0 +1,1 @@
+"""Payments through Stripe: attempts, refunds, disputes, webhooks and repair (stripe-sync)."""

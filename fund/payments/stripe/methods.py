@@ -1,0 +1,170 @@
+"""Stripe calls for konbini, bank transfer and monthly giving.
+
+Kept beside fund/gateways/stripe.py and built on its client and error
+translation (this module never imports stripe itself). These objects exist
+only on real Stripe (test or live mode), not on localstripe; the tests
+intercept them with `responses` fixtures shaped like Stripe's documented
+payloads.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from fund.core.errors import FundError
+from fund.payments.stripe.api import _call, _intent, client
+
+# One Product carries every monthly gift; each subscription prices it inline.
+MONTHLY_PRODUCT_ID = "qst-fund-monthly"
+MONTHLY_PRODUCT_NAME = "QST未来基金 マンスリーサポーター (QST Future Fund monthly support)"
+
+
+def _ts(value):
+    return datetime.fromtimestamp(int(value), timezone.utc) if value else None
+
+
+# --- konbini and bank transfer ---------------------------------------------
+
+def create_contact_customer(*, idempotency_key, email, name, metadata):
+    """A Customer without a card: bank transfers need one for the virtual account."""
+    customer = _call(client().v1.customers.create, params={
+        "email": email, "name": name, "metadata": metadata,
+    }, options={"idempotency_key": idempotency_key})
+    return customer["id"]
+
+
+def create_konbini_intent(*, idempotency_key, amount, name, email, expires_after_days,
+                          metadata):
+    """Create and confirm a konbini PaymentIntent; it comes back requires_action
+    with next_action.konbini_display_details (codes per store, expiry)."""
+    obj = _call(client().v1.payment_intents.create, params={
+        "amount": amount, "currency": "jpy", "payment_method_types": ["konbini"],
+        "payment_method_data": {"type": "konbini",
+                                "billing_details": {"name": name, "email": email}},
+        "payment_method_options": {"konbini": {"expires_after_days": expires_after_days}},
+        "confirm": True, "metadata": metadata,
+    }, options={"idempotency_key": idempotency_key})
+    return _intent(obj)
+
+
+def create_bank_transfer_intent(*, idempotency_key, amount, customer, metadata):
+    """Create and confirm a jp_bank_transfer PaymentIntent funded from the customer's
+    balance; it comes back requires_action with display_bank_transfer_instructions."""
+    obj = _call(client().v1.payment_intents.create, params={
+        "amount": amount, "currency": "jpy", "customer": customer,
+        "payment_method_types": ["customer_balance"],
+        "payment_method_data": {"type": "customer_balance"},
+        "payment_method_options": {"customer_balance": {
+            "funding_type": "bank_transfer",
+            "bank_transfer": {"type": "jp_bank_transfer"},
+        }},
+        "confirm": True, "metadata": metadata,
+    }, options={"idempotency_key": idempotency_key})
+    return _intent(obj)
+
+
+def cancel_intent(intent_id, *, idempotency_key):
+    """Cancel an unpaid intent (its instructions expired)."""
+    obj = _call(client().v1.payment_intents.cancel, intent_id,
+                params={"cancellation_reason": "abandoned"},
+                options={"idempotency_key": idempotency_key})
+    return _intent(obj)
+
+
+# --- monthly giving ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    status: str
+    customer: str | None
+    latest_invoice: str | None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: str
+    status: str
+    amount_paid: int
+    currency: str
+    customer: str | None
+    subscription: str | None
+    subscription_metadata: dict
+    billing_reason: str | None
+    paid_at: datetime | None
+    payment_intent: str | None
+
+
+def _subscription(obj):
+    invoice = obj.get("latest_invoice")
+    if isinstance(invoice, dict):
+        invoice = invoice.get("id")
+    return Subscription(id=obj["id"], status=obj["status"], customer=obj.get("customer"),
+                        latest_invoice=invoice, metadata=dict(obj.get("metadata") or {}))
+
+
+def _invoice(obj):
+    # Since API 2025-03-31 the subscription sits under parent.subscription_details
+    # and the PaymentIntent under payments[]; older versions had both at the top.
+    details = ((obj.get("parent") or {}).get("subscription_details") or {})
+    subscription = details.get("subscription") or obj.get("subscription")
+    if isinstance(subscription, dict):
+        subscription = subscription.get("id")
+    intent = obj.get("payment_intent")
+    for entry in ((obj.get("payments") or {}).get("data") or []):
+        payment = entry.get("payment") or {}
+        if entry.get("status") == "paid" and payment.get("payment_intent"):
+            intent = payment["payment_intent"]
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    paid_at = (obj.get("status_transitions") or {}).get("paid_at")
+    return Invoice(
+        id=obj["id"], status=obj.get("status") or "", amount_paid=int(obj.get("amount_paid") or 0),
+        currency=str(obj.get("currency") or "jpy").upper(), customer=obj.get("customer"),
+        subscription=subscription, subscription_metadata=dict(details.get("metadata") or {}),
+        billing_reason=obj.get("billing_reason"), paid_at=_ts(paid_at), payment_intent=intent)
+
+
+def ensure_monthly_product():
+    """The Product monthly prices hang off, created under a fixed id the first time."""
+    try:
+        return _call(client().v1.products.retrieve, MONTHLY_PRODUCT_ID)["id"]
+    except FundError as err:
+        if getattr(err.__cause__, "http_status", None) != 404:
+            raise
+    product = _call(client().v1.products.create, params={
+        "id": MONTHLY_PRODUCT_ID, "name": MONTHLY_PRODUCT_NAME,
+    }, options={"idempotency_key": f"fund-product-{MONTHLY_PRODUCT_ID}"})
+    return product["id"]
+
+
+def create_subscription(*, idempotency_key, customer, card, amount, product, metadata):
+    """A monthly subscription charging `card` now and every month.
+
+    error_if_incomplete: a first payment that is declined or would need 3-D
+    Secure fails the request (PaymentDeclined) instead of leaving a half-made
+    subscription behind.
+    """
+    obj = _call(client().v1.subscriptions.create, params={
+        "customer": customer,
+        "items": [{"price_data": {"currency": "jpy", "product": product, "unit_amount": amount,
+                                  "recurring": {"interval": "month"}}}],
+        "default_payment_method": card,
+        "payment_behavior": "error_if_incomplete",
+        "metadata": metadata,
+    }, options={"idempotency_key": idempotency_key})
+    return _subscription(obj)
+
+
+def retrieve_subscription(subscription_id):
+    return _subscription(_call(client().v1.subscriptions.retrieve, subscription_id))
+
+
+def cancel_subscription(subscription_id):
+    # DELETE is idempotent by definition: Stripe ignores idempotency keys on it,
+    # and cancelling twice answers with the canceled subscription or an error we map.
+    return _subscription(_call(client().v1.subscriptions.cancel, subscription_id))
+
+
+def retrieve_invoice(invoice_id):
+    return _invoice(_call(client().v1.invoices.retrieve, invoice_id,
+                          params={"expand": ["payments"]}))

@@ -1,0 +1,258 @@
+"""Bulk receipt work: issuing a year, ZIP exports, annual summaries in bulk.
+
+Each piece of work is a plain function taking a `progress(done, total)`
+callback, so the shell (`flask fund receipts …`, click.progressbar) and the
+accountant's page (a ReceiptJob row the page polls) run the same code.
+With CELERY_BROKER_URL a job is queued for the Celery worker (fund/tasks.py);
+without it, it runs in a background thread of the web process;
+RECEIPT_JOBS_INLINE runs it in the request (tests).
+
+Rows are created first and committed in small batches, so the year's number
+series is locked for milliseconds, not for the whole render; the PDFs are
+then rendered in bulk (several receipts per WeasyPrint document, across
+processes) to store their SHA-256.
+"""
+import csv
+import hashlib
+import io
+import logging
+import os
+import threading
+import zipfile
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+
+from fund.receipts import pdf
+from fund.core.errors import FundError, NotFound, ValidationFailed
+from fund.core.extensions import db
+from fund.giving.models import Donation
+from fund.receipts.models import Receipt, ReceiptJob, ReceiptLine
+from fund.core import audit
+from fund.core import clock
+from fund.receipts import annual as receipt_annual
+from fund.receipts import issuing as receipts
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY = 100
+CSV_FIELDS = ("number", "kind", "status", "issued_on", "received_on", "year", "donor",
+              "amount", "currency", "purpose", "void_reason", "sha256", "file")
+
+
+def _noop(done, total):
+    pass
+
+
+def workers():
+    configured = current_app.config.get("RECEIPT_WORKERS")
+    return int(configured) if configured else (os.cpu_count() or 1)
+
+
+# --- choosing receipts ---------------------------------------------------------
+
+def fiscal_bounds(fiscal_year):
+    """Japanese fiscal year: April to March (FY2025 = 2025-04-01 … 2026-03-31)."""
+    return date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+
+
+def receipt_query(*, year=None, fiscal_year=None, campaign_id=None, status=None, kind=None):
+    """Receipts matching the accountant's filters, by number.
+
+    A fiscal year or campaign matches a receipt through its gifts, so an
+    annual summary shows in both fiscal years it spans.
+    """
+    query = db.select(Receipt)
+    if year is not None:
+        query = query.where(Receipt.year == receipt_annual.check_year(year))
+    if fiscal_year is not None:
+        start, end = fiscal_bounds(receipt_annual.check_year(fiscal_year))
+        query = query.where(Receipt.lines.any(
+            (ReceiptLine.received_on >= start) & (ReceiptLine.received_on <= end)))
+    if campaign_id is not None:
+        query = query.where(Receipt.lines.any(
+            ReceiptLine.donation.has(Donation.campaign_id == campaign_id)))
+    if status is not None:
+        if status not in ("valid", "void"):
+            raise ValidationFailed("Status must be valid or void.")
+        query = query.where(Receipt.status == status)
+    if kind is not None:
+        query = query.where(Receipt.kind == kind)
+    return query.order_by(Receipt.series_year, Receipt.sequence, Receipt.revision)
+
+
+# --- issuing a year --------------------------------------------------------------
+
+def issue_year(*, year, actor, progress=_noop):
+    """Issue every missing receipt of `year`: per-gift or annual by the donor's choice.
+
+    Returns {"single": n, "annual": m}. Safe to run again: what exists is kept.
+    """
+    receipt_annual.check_year(year)
+    receipts.pdf_check()
+    gifts = [g for g in receipt_annual.paid_gifts(year)
+             if g.donor.receipt_preference == "per_gift"
+             and receipts.covering_receipt(g) is None]
+    donors = [d for d in receipt_annual.annual_donors(year)
+              if not receipt_annual.is_current(d, year)]
+    total = len(gifts) + len(donors)
+    progress(0, total)
+    new_ids = []
+    for index, gift in enumerate(gifts, 1):
+        new_ids.append(receipts.issue_for_donation(
+            donation=gift, actor=actor, with_hash=False).id)
+        if index % COMMIT_EVERY == 0:
+            db.session.commit()
+    db.session.commit()
+    for donor in donors:
+        new_ids.append(receipt_annual.issue_annual(
+            donor=donor, year=year, actor=actor, commit=False).id)
+        db.session.commit()
+    fill_hashes(new_ids, lambda done: progress(done, total))
+    return {"single": len(gifts), "annual": len(donors)}
+
+
+def fill_hashes(receipt_ids, progress=lambda done: None):
+    """Render receipts in bulk and store the SHA-256 of each PDF."""
+    rows = []
+    for start in range(0, len(receipt_ids), 500):
+        rows.extend(db.session.execute(db.select(Receipt).where(
+            Receipt.id.in_(receipt_ids[start:start + 500]))).scalars())
+    pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
+    for done, (row, data) in enumerate(zip(rows, pdfs), 1):
+        row.sha256 = hashlib.sha256(data).hexdigest()
+        if done % COMMIT_EVERY == 0:
+            db.session.commit()
+            progress(done)
+    db.session.commit()
+    progress(len(rows))
+
+
+# --- exports ---------------------------------------------------------------------
+
+def export_zip(*, out, query, progress=_noop):
+    """Write the receipts of `query` as one PDF each plus index.csv to a ZIP.
+
+    `out` is a path or a binary file. Returns the number of receipts.
+    """
+    rows = db.session.execute(query).scalars().all()
+    total = len(rows)
+    progress(0, total)
+    index = io.StringIO()
+    writer = csv.writer(index)
+    writer.writerow(CSV_FIELDS)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
+        for done, (row, data) in enumerate(zip(rows, pdfs), 1):
+            name = f"receipts/{row.number}.pdf"
+            archive.writestr(name, data)
+            digest = hashlib.sha256(data).hexdigest()
+            if row.current_sha256 and digest != row.current_sha256:
+                log.warning("export: %s differs from its stored SHA-256", row.number)
+            writer.writerow([_cell(v) for v in (
+                row.number, row.kind, row.status, row.issued_on, row.received_on, row.year,
+                row.donor_name, row.amount, row.currency, row.purpose or "",
+                row.void_reason or "", digest, name)])
+            if done % 50 == 0 or done == total:
+                progress(done, total)
+        # UTF-8 with a BOM so that spreadsheet programs read the Japanese names.
+        archive.writestr("index.csv", "\ufeff" + index.getvalue())
+    return total
+
+
+def _cell(value):
+    """CSV text that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def annual_bulk(*, year, actor, out, progress=_noop):
+    """Issue missing annual summaries of `year`, then export all valid ones."""
+    receipt_annual.check_year(year)
+    donors = [d for d in receipt_annual.annual_donors(year)
+              if not receipt_annual.is_current(d, year)]
+    new_ids = []
+    for donor in donors:
+        new_ids.append(receipt_annual.issue_annual(
+            donor=donor, year=year, actor=actor, commit=False).id)
+        db.session.commit()
+    fill_hashes(new_ids)
+    query = receipt_query(year=year, kind="annual", status="valid")
+    return export_zip(out=out, query=query, progress=progress)
+
+
+# --- jobs ------------------------------------------------------------------------
+
+def export_dir():
+    path = Path(current_app.config["INSTANCE_DIR"]) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start(*, kind, params, staff):
+    """Record a job and run it (background thread, or inline when configured)."""
+    job = ReceiptJob(kind=kind, params=params, created_by=staff.id if staff else None)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(audit.staff(staff) if staff else audit.SYSTEM, f"receipt_job.{kind}", job,
+                 **params)
+    db.session.commit()
+    if current_app.config.get("RECEIPT_JOBS_INLINE"):
+        run(job.id)
+    elif current_app.config.get("CELERY_BROKER_URL"):
+        from fund.core import jobs as tasks
+        tasks.enqueue(current_app._get_current_object(), tasks.RECEIPT_JOB, job.id)
+    else:
+        app = current_app._get_current_object()
+        threading.Thread(target=_thread_main, args=(app, job.id), daemon=True,
+                         name=f"receipt-job-{job.id}").start()
+    return job
+
+
+def _thread_main(app, job_id):
+    with app.app_context():
+        try:
+            run(job_id)
+        finally:
+            db.session.remove()
+
+
+def run(job_id):
+    """Run one job to the end, keeping its row's progress current."""
+    job = db.session.get(ReceiptJob, job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    job.state = "running"
+    db.session.commit()
+    actor = audit.Actor("staff", str(job.created_by)) if job.created_by else audit.SYSTEM
+
+    def progress(done, total):
+        job.done, job.total = done, total
+        db.session.commit()
+
+    params = job.params or {}
+    try:
+        if job.kind == "issue_year":
+            counts = issue_year(year=params["year"], actor=actor, progress=progress)
+            job.message = f"{counts['single']} receipts and {counts['annual']} annual summaries issued"
+        else:
+            path = export_dir() / f"receipts-job-{job.id}.zip"
+            if job.kind == "annual":
+                count = annual_bulk(year=params["year"], actor=actor, out=path,
+                                    progress=progress)
+            else:
+                count = export_zip(out=path, query=receipt_query(**params), progress=progress)
+            job.result_path = str(path)
+            job.message = f"{count} receipts in the ZIP"
+        job.state = "done"
+    except FundError as err:
+        db.session.rollback()
+        job.state, job.message = "failed", err.message[:500]
+    except Exception as err:  # a job must end visibly, never hang at "running"
+        log.exception("receipt job %s failed", job_id)
+        db.session.rollback()
+        job.state, job.message = "failed", f"Unexpected error: {type(err).__name__}"
+    job.finished_at = clock.now()
+    db.session.commit()
+    return job

@@ -1,0 +1,106 @@
+"""`flask fund receipts …`: issue a year, export a period as a ZIP, void, verify.
+
+The same service code as the accountant's page, with a progress bar.
+"""
+import hashlib
+import sys
+from pathlib import Path
+
+import click
+
+from fund.core.errors import FundError
+from fund.core.extensions import db
+from fund.receipts.models import Receipt
+from fund.core import audit
+from fund.receipts import bulk as receipt_jobs
+from fund.receipts import issuing as receipts
+
+
+class _Bar:
+    """Adapts `progress(done, total)` to click.progressbar (total known late)."""
+
+    def __init__(self, label):
+        self.label, self.bar, self.shown = label, None, 0
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label,
+                                         show_pos=True, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _fail(err):
+    raise click.ClickException(err.message)
+
+
+def register(group):
+    @group.group("receipts")
+    def receipts_group():
+        """Receipts (寄附金受領証明書): issue, export, void, verify."""
+
+    @receipts_group.command("issue")
+    @click.option("--year", type=int, required=True, help="Calendar year (Japan time).")
+    def issue(year):
+        """Issue every missing receipt of YEAR (per gift, or annual by the donor's choice)."""
+        bar = _Bar(f"issuing {year}")
+        try:
+            counts = receipt_jobs.issue_year(year=year, actor=audit.SYSTEM, progress=bar)
+        except FundError as err:
+            _fail(err)
+        finally:
+            bar.close()
+        click.echo(f"receipts {year}: {counts['single']} issued, "
+                   f"{counts['annual']} annual summaries issued")
+
+    @receipts_group.command("export")
+    @click.option("--year", type=int, help="Calendar year.")
+    @click.option("--fiscal-year", type=int, help="Fiscal year (April to March).")
+    @click.option("--campaign-id", type=int)
+    @click.option("--status", type=click.Choice(["valid", "void"]))
+    @click.option("--kind", type=click.Choice(["single", "annual"]))
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+    def export(year, fiscal_year, campaign_id, status, kind, out):
+        """Write the receipts of a period to a ZIP (one PDF each + index.csv)."""
+        if year is None and fiscal_year is None:
+            raise click.UsageError("give --year or --fiscal-year")
+        bar = _Bar(f"exporting to {out}")
+        try:
+            query = receipt_jobs.receipt_query(year=year, fiscal_year=fiscal_year,
+                                               campaign_id=campaign_id, status=status, kind=kind)
+            count = receipt_jobs.export_zip(out=out, query=query, progress=bar)
+        except FundError as err:
+            _fail(err)
+        finally:
+            bar.close()
+        click.echo(f"{count} receipts written to {out}")
+
+    @receipts_group.command("void")
+    @click.argument("number")
+    @click.option("--reason", required=True)
+    def void(number, reason):
+        """Void receipt NUMBER (e.g. 2026-000123) with a reason."""
+        receipt = db.session.execute(db.select(Receipt).filter_by(number=number)).scalar_one_or_none()
+        if receipt is None:
+            raise click.ClickException(f"no receipt {number}")
+        try:
+            receipts.void(receipt=receipt, reason=reason, actor=audit.SYSTEM)
+        except FundError as err:
+            _fail(err)
+        click.echo(f"{number} is void")
+
+    @receipts_group.command("verify")
+    @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False))
+    def verify(pdf_file):
+        """Check a receipt PDF against the SHA-256 stored when it was issued."""
+        digest = hashlib.sha256(Path(pdf_file).read_bytes()).hexdigest()
+        receipt = receipts.find_by_sha256(digest)
+        if receipt is None:
+            raise click.ClickException(f"{digest}: matches no receipt we issued")
+        state = "the voided copy of" if digest == receipt.void_sha256 else "a genuine copy of"
+        click.echo(f"{pdf_file} is {state} receipt {receipt.number} ({receipt.status})")

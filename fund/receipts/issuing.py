@@ -1,0 +1,313 @@
+"""Issuing, voiding and reissuing receipts (寄附金受領証明書).
+
+A receipt copies everything it prints from the donor, donation and
+configuration when it is issued; later edits to a donor never change it.
+Numbers come from a per-year series row incremented in the issuing
+transaction, so they are unique and gapless. A wrong receipt is never edited:
+it is voided (its PDF then says 無効) and reissued under the same number with
+a -N suffix (再発行). A partial unique index on active receipt lines makes
+"each gift on at most one valid receipt" a database fact.
+
+`issue_for_donation` and `on_refund` do not commit (they run inside the
+payment's or refund's transaction); `void` and `reissue` are office actions
+and commit.
+"""
+import hashlib
+import logging
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from fund.receipts import pdf
+from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
+from fund.core.extensions import db
+from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
+from fund.receipts.models import VALID, VOID
+from fund.core import audit
+from fund.core import clock
+
+log = logging.getLogger(__name__)
+
+PRINTED_FIELDS = (
+    "number", "kind", "status", "void_reason", "language", "donor_kind", "donor_name",
+    "donor_representative", "donor_postal_code", "donor_address", "amount", "currency",
+    "received_on", "year", "purpose", "issuer_name", "issuer_address",
+    "issuer_representative", "issued_on",
+)
+REFUND_REASON = "返金 / refunded"
+REISSUE_REASON = "再発行のため無効 / superseded by a reissue"
+MAX_REASON = 500
+
+
+def format_number(year, sequence, revision=1):
+    base = f"{year}-{sequence:06d}"
+    return base if revision == 1 else f"{base}-{revision}"
+
+
+def next_sequence(year):
+    """Take the next number of `year`'s series inside the current transaction."""
+    table = ReceiptSeries.__table__
+    bump = (table.update().where(table.c.year == year)
+            .values(last_number=table.c.last_number + 1)
+            .returning(table.c.last_number))
+    value = db.session.execute(bump).scalar()
+    if value is not None:
+        return value
+    try:
+        with db.session.begin_nested():
+            db.session.execute(table.insert().values(year=year, last_number=1))
+        return 1
+    except IntegrityError:
+        # Another transaction created the series first; its row lock now orders us.
+        return db.session.execute(bump).scalar_one()
+
+
+def covering_receipt(donation):
+    """The valid receipt that covers this gift, if any."""
+    return db.session.execute(
+        db.select(Receipt).join(ReceiptLine).where(
+            ReceiptLine.donation_id == donation.id, ReceiptLine.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def issuer_snapshot():
+    cfg = current_app.config
+    return dict(issuer_name=cfg["RECEIPT_ISSUER_NAME"],
+                issuer_address=cfg["RECEIPT_ISSUER_ADDRESS"],
+                issuer_representative=cfg["RECEIPT_ISSUER_REPRESENTATIVE"],
+                issuer_seal=cfg.get("RECEIPT_SEAL_IMAGE") or None)
+
+
+def donor_snapshot(donor):
+    return dict(donor_id=donor.id, donor_kind=donor.kind, donor_name=donor.receipt_name,
+                donor_representative=donor.representative if donor.kind == "corporation" else None,
+                donor_postal_code=donor.postal_code, donor_address=donor.address)
+
+
+def net_amount(donation):
+    """What the receipt may state: paid minus refunds (and lost disputes)."""
+    return getattr(donation, "net_amount", donation.paid_amount)
+
+
+def issue_after_payment(*, donation, actor):
+    """The receipt a just-paid gift gets by the donor's choice, or None.
+
+    Donors who prefer one annual summary (monthly supporters) get no
+    per-gift receipt; their gifts go on the 年間寄附金受領証明書.
+    """
+    if not donation.wants_receipt or donation.donor.receipt_preference != "per_gift":
+        return None
+    return issue_for_donation(donation=donation, actor=actor)
+
+
+def issue_for_donation(*, donation, actor, language=None, with_hash=True):
+    """Issue the receipt for one paid gift; refuses a second valid receipt.
+
+    Does not commit: the caller commits it with whatever caused it.
+    `with_hash=False` leaves the SHA-256 to a bulk render (see receipt_jobs).
+    """
+    pdf_check()
+    if not donation.is_paid:
+        raise FundError("This gift has not been paid, so no receipt can be issued.",
+                        code="not_paid")
+    amount = net_amount(donation)
+    if amount <= 0:
+        raise Conflict("This gift was refunded in full, so no receipt can be issued.",
+                       code="refunded")
+    if covering_receipt(donation) is not None:
+        raise Conflict("This gift already has a valid receipt.", code="already_issued")
+    donor = donation.donor
+    received_on = clock.jst_date(donation.received_at)
+    year = received_on.year
+    sequence = next_sequence(year)
+    lang = language or ("en" if donation.locale == "en" and donor.locale == "en" else "ja")
+    purpose = donation.purpose("ja" if lang == "ja" else "en")
+    receipt = Receipt(
+        series_year=year, sequence=sequence, revision=1,
+        number=format_number(year, sequence), kind="single", status=VALID,
+        language=lang, amount=amount, currency=donation.currency, received_on=received_on,
+        year=year, purpose=purpose, issued_on=clock.today_jst(),
+        **donor_snapshot(donor), **issuer_snapshot(),
+    )
+    receipt.lines.append(ReceiptLine(donation_id=donation.id, amount=amount,
+                                     received_on=received_on, purpose=purpose))
+    db.session.add(receipt)
+    db.session.flush()
+    if with_hash:
+        receipt.sha256 = hash_of(receipt)
+    audit.record(actor, "receipt.issued", receipt, number=receipt.number,
+                 donation=donation.id, amount=receipt.amount)
+    return receipt
+
+
+# --- void and reissue --------------------------------------------------------
+
+def void(*, receipt, reason, actor):
+    """Void a valid receipt with a reason; its PDF then carries 無効. Commits."""
+    _void(receipt, reason, actor)
+    db.session.commit()
+    return receipt
+
+
+def reissue(*, receipt, actor, amount=None):
+    """Reissue a receipt under its number with the next -N suffix. Commits.
+
+    A still-valid receipt is voided first; the reissue prints the donor's
+    current name and address and the gift's amount net of refunds.
+    """
+    new = _reissue(receipt, actor, amount)
+    db.session.commit()
+    return new
+
+
+def on_refund(*, donation, actor):
+    """Called inside a succeeded refund's transaction (no commit).
+
+    Voids the gift's valid receipt and, while money remains (paid minus
+    refunded), reissues it for what remains. Returns the reissue or None.
+    """
+    receipt = covering_receipt(donation)
+    if receipt is None:
+        return None
+    _void(receipt, REFUND_REASON, actor)
+    if not any(net_amount(line.donation) > 0 for line in receipt.lines):
+        return None
+    new = _reissue(receipt, actor, None)
+    from fund.receipts import mail as receipt_mail
+    receipt_mail.queue_receipt_mail(new)
+    return new
+
+
+def _void(receipt, reason, actor):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give a reason for voiding the receipt.",
+                               errors={"reason": ["required"]})
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(f"The reason is too long (at most {MAX_REASON} characters).",
+                               errors={"reason": ["too long"]})
+    if receipt.status == VOID:
+        raise Conflict(f"Receipt {receipt.number} is already void.", code="already_void")
+    receipt.status = VOID
+    receipt.void_reason = reason
+    receipt.voided_at = clock.now()
+    for line in receipt.lines:
+        line.active = False
+    db.session.flush()
+    receipt.void_sha256 = hash_of(receipt)
+    audit.record(actor, "receipt.voided", receipt, number=receipt.number, reason=reason)
+
+
+def latest_revision(receipt):
+    return db.session.execute(
+        db.select(db.func.max(Receipt.revision)).where(
+            Receipt.series_year == receipt.series_year, Receipt.sequence == receipt.sequence)
+    ).scalar_one()
+
+
+def _reissue(receipt, actor, amount):
+    pdf_check()
+    latest = latest_revision(receipt)
+    if latest != receipt.revision:
+        current = format_number(receipt.series_year, receipt.sequence, latest)
+        raise Conflict(f"Receipt {receipt.number} was already reissued as {current}; "
+                       f"work on that one.", code="superseded")
+    lines = _reissue_lines(receipt, amount)
+    if receipt.status == VALID:
+        _void(receipt, REISSUE_REASON, actor)
+    for line in lines:
+        if covering_receipt(line.donation) is not None:
+            raise Conflict("A gift on this receipt already has another valid receipt.",
+                           code="already_issued")
+    revision = latest + 1
+    new = Receipt(
+        series_year=receipt.series_year, sequence=receipt.sequence, revision=revision,
+        number=format_number(receipt.series_year, receipt.sequence, revision),
+        kind=receipt.kind, status=VALID, language=receipt.language,
+        amount=sum(line.amount for line in lines), currency=receipt.currency,
+        received_on=receipt.received_on, year=receipt.year, purpose=receipt.purpose,
+        issued_on=clock.today_jst(), replaces_id=receipt.id,
+        **donor_snapshot(receipt.donor), **issuer_snapshot(),
+    )
+    new.lines.extend(lines)
+    db.session.add(new)
+    db.session.flush()
+    new.sha256 = hash_of(new)
+    audit.record(actor, "receipt.reissued", new, number=new.number, replaces=receipt.number,
+                 amount=new.amount)
+    return new
+
+
+def _reissue_lines(receipt, amount):
+    """New lines: each gift at what remains of it after refunds."""
+    lines = []
+    for old in receipt.lines:
+        remaining = net_amount(old.donation)
+        if remaining > 0:
+            lines.append(ReceiptLine(donation_id=old.donation_id, donation=old.donation,
+                                     amount=remaining, received_on=old.received_on,
+                                     purpose=old.purpose))
+    if not lines:
+        raise Conflict(f"The gift on receipt {receipt.number} was refunded in full; "
+                       "there is nothing to reissue.", code="refunded")
+    if amount is not None:
+        if receipt.kind != "single":
+            raise ValidationFailed("An amount can only be given for a single-gift receipt.")
+        if not isinstance(amount, int) or amount <= 0 or amount > lines[0].amount:
+            raise ValidationFailed(
+                f"The amount must be a whole number of yen between 1 and {lines[0].amount}.",
+                errors={"amount": ["out of range"]})
+        lines[0].amount = amount
+    return lines
+
+
+# --- rendering ---------------------------------------------------------------
+
+def pdf_check():
+    try:
+        pdf.require_japanese_font()
+    except pdf.FontMissing as err:
+        raise ReceiptUnavailable(str(err), code="font_missing") from err
+
+
+def startup_check(app):
+    """Log at start whether receipts can be issued (fonts); never stops the app."""
+    try:
+        family = pdf.require_japanese_font()
+    except pdf.FontMissing as err:
+        app.logger.error("receipts disabled: %s (run `make fonts`)", err)
+        return False
+    app.logger.info("receipts: Japanese font %s found", family)
+    return True
+
+
+def printable(receipt):
+    """The receipt's printed fields, detached from the session, for the renderer."""
+    fields = {name: getattr(receipt, name) for name in PRINTED_FIELDS}
+    fields["is_reissue"] = receipt.revision > 1
+    fields["lines"] = [SimpleNamespace(received_on=line.received_on, amount=line.amount,
+                                       purpose=line.purpose) for line in receipt.lines]
+    fields["seal_image"] = receipt.issuer_seal
+    return SimpleNamespace(**fields)
+
+
+def hash_of(receipt):
+    return hashlib.sha256(pdf_bytes(receipt)).hexdigest()
+
+
+def pdf_bytes(receipt):
+    """Render the receipt from its row; warns if the bytes no longer match the stored hash."""
+    pdf_check()
+    data = pdf.render_receipt(printable(receipt))
+    stored = receipt.current_sha256
+    if stored and hashlib.sha256(data).hexdigest() != stored:
+        log.warning("receipt %s renders differently from its stored SHA-256", receipt.number)
+    return data
+
+
+def find_by_sha256(digest):
+    """The receipt whose issued or voided PDF has this SHA-256 (checking a copy)."""
+    digest = (digest or "").strip().lower()
+    return db.session.execute(db.select(Receipt).where(
+        (Receipt.sha256 == digest) | (Receipt.void_sha256 == digest))).scalar_one_or_none()

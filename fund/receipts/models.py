@@ -1,0 +1,149 @@
+"""Receipts (寄附金受領証明書): immutable snapshots, numbered per calendar year.
+
+Everything printed is copied onto the row when the receipt is issued; the PDF
+is rendered from the row alone, so the same receipt always renders the same.
+"""
+from fund.core.extensions import db
+from fund.core.models import TZDateTime, utcnow
+
+VALID = "valid"
+VOID = "void"
+KINDS = ("single", "annual")
+
+
+class ReceiptSeries(db.Model):
+    """The last number handed out in one calendar year's series.
+
+    Incremented in the same transaction as the receipt insert, under a row
+    lock, so numbers are unique and gapless: a rollback returns the number.
+    """
+
+    year = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    last_number = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Receipt(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    series_year = db.Column(db.Integer, nullable=False)
+    sequence = db.Column(db.Integer, nullable=False)
+    # 1 for the original, 2, 3 … for reissues under the same number.
+    revision = db.Column(db.Integer, nullable=False, default=1)
+    number = db.Column(db.String(32), nullable=False, unique=True)
+    kind = db.Column(db.String(8), nullable=False, default="single")
+    status = db.Column(db.String(8), nullable=False, default=VALID)
+    language = db.Column(db.String(4), nullable=False, default="ja")
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    # Snapshot of what is printed.
+    donor_kind = db.Column(db.String(16), nullable=False)
+    donor_name = db.Column(db.String(200), nullable=False)
+    donor_representative = db.Column(db.String(200))
+    donor_postal_code = db.Column(db.String(16))
+    donor_address = db.Column(db.String(500), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)
+    currency = db.Column(db.String(3), nullable=False, default="JPY")
+    received_on = db.Column(db.Date, nullable=False)
+    year = db.Column(db.Integer, nullable=False)
+    purpose = db.Column(db.String(300))
+    issuer_name = db.Column(db.String(200), nullable=False)
+    issuer_address = db.Column(db.String(300), nullable=False)
+    issuer_representative = db.Column(db.String(200), nullable=False)
+    issued_on = db.Column(db.Date, nullable=False)
+    # Path of the seal image printed, if any (configuration at issue time).
+    issuer_seal = db.Column(db.String(500))
+    issued_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    # SHA-256 of the PDF as issued; after a void, of the PDF stamped 無効.
+    sha256 = db.Column(db.String(64))
+    void_sha256 = db.Column(db.String(64))
+    voided_at = db.Column(TZDateTime)
+    void_reason = db.Column(db.String(500))
+    replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+
+    lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
+    donor = db.relationship("Donor")
+
+    __table_args__ = (
+        db.UniqueConstraint("series_year", "sequence", "revision", name="uq_receipt_number_parts"),
+        db.CheckConstraint(f"kind IN {KINDS}", name="kind"),
+        db.CheckConstraint(f"status IN ('{VALID}', '{VOID}')", name="status"),
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        # One valid annual summary per donor and year.
+        db.Index("uq_receipt_valid_annual", "donor_id", "year", unique=True,
+                 sqlite_where=db.text("kind = 'annual' AND status = 'valid'"),
+                 postgresql_where=db.text("kind = 'annual' AND status = 'valid'")),
+        db.Index("ix_receipt_received_on", "received_on"),
+    )
+
+    @property
+    def is_reissue(self):
+        return self.revision > 1
+
+    @property
+    def current_sha256(self):
+        """The hash of the PDF one downloads now (stamped 無効 once void)."""
+        return self.void_sha256 if self.status == VOID else self.sha256
+
+    def __repr__(self):
+        return f"<Receipt {self.number} {self.status}>"
+
+
+class ReceiptLine(db.Model):
+    """One gift covered by a receipt.
+
+    `active` mirrors the receipt's validity so that a partial unique index can
+    enforce that a gift is on at most one valid receipt at any time.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"), nullable=False, index=True)
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    received_on = db.Column(db.Date, nullable=False)
+    purpose = db.Column(db.String(300))
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    receipt = db.relationship("Receipt", back_populates="lines")
+    donation = db.relationship("Donation")
+
+    __table_args__ = (
+        db.Index("uq_receipt_line_active_donation", "donation_id", unique=True,
+                 sqlite_where=db.text("active"), postgresql_where=db.text("active")),
+    )
+
+
+JOB_KINDS = ("issue_year", "export", "annual")
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class ReceiptJob(db.Model):
+    """Long receipt work (a year's issuing, a ZIP export) and its progress.
+
+    The accountant's page polls this row; the same code runs it from the
+    shell, in a background thread or in a worker.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(16), nullable=False)
+    params = db.Column(db.JSON, nullable=False, default=dict)
+    state = db.Column(db.String(8), nullable=False, default="queued")
+    total = db.Column(db.Integer, nullable=False, default=0)
+    done = db.Column(db.Integer, nullable=False, default=0)
+    message = db.Column(db.String(500))
+    # The file a finished export wrote (under the instance folder).
+    result_path = db.Column(db.String(500))
+    created_by = db.Column(db.Integer, db.ForeignKey("staff_user.id"))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    finished_at = db.Column(TZDateTime)
+
+    __table_args__ = (
+        db.CheckConstraint(f"kind IN {JOB_KINDS}", name="kind"),
+        db.CheckConstraint(f"state IN {JOB_STATES}", name="state"),
+    )
+
+    @property
+    def percent(self):
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def __repr__(self):
+        return f"<ReceiptJob {self.id} {self.kind} {self.state} {self.done}/{self.total}>"

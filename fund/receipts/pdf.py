@@ -1,0 +1,307 @@
+"""PDF tax receipts (寄附金受領証明書): the only module that imports weasyprint.
+
+Works without a Flask app context: it has its own Jinja environment on
+templates/ and reads nothing but the receipt object it is given.
+
+Output is byte-deterministic: the same receipt data gives the same PDF bytes
+(no clock, no random id), so the SHA-256 stored on the receipt row can be
+checked against a re-render. ``render_receipts`` renders many receipts as the
+pages of one WeasyPrint document and writes one PDF per receipt from it; each
+of those PDFs is byte-identical to what ``render_receipt`` gives for the same
+receipt.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import jinja2
+
+from fund.receipts.wording import GENERATOR, context as _context
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE = "receipts/receipt.html"
+STYLESHEET = TEMPLATES / "receipts" / "receipt.css"
+
+# Families the stylesheet asks for, best first. fontconfig names them so.
+JAPANESE_FAMILIES = ("IPAexMincho", "IPAexGothic", "Noto Serif CJK JP", "Noto Sans CJK JP")
+# Where Debian/Ubuntu put them, for hosts without the fc-* tools.
+KNOWN_FONT_FILES = {
+    "IPAexMincho": ("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf",
+                    "/usr/share/fonts/truetype/ipaexfont-mincho/ipaexm.ttf"),
+    "IPAexGothic": ("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
+                    "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf"),
+    "Noto Serif CJK JP": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",),
+    "Noto Sans CJK JP": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),
+}
+
+# Options for Document.write_pdf. Subsetting stays on: a full IPAex font is
+# 4-6 MB per receipt. Hinting is dropped (not used in print), which also makes
+# the subset faster.
+PDF_OPTIONS = {"hinting": False, "optimize_images": False, "full_fonts": False}
+# Receipts laid out per WeasyPrint document in bulk runs: bounds memory
+# (every page's boxes stay alive until the chunk is written).
+BULK_CHUNK = 200
+# Receipts per document in a bulk worker: small enough to keep a worker's
+# memory low, large enough that the per-document cost stays negligible.
+WORKER_CHUNK = 20
+
+
+class FontMissing(Exception):
+    """No Japanese font is installed, so no receipt can be issued."""
+
+    def __init__(self, message=None):
+        super().__init__(message or (
+            "No Japanese font found (looked for IPAexMincho/IPAexGothic/"
+            "Noto Serif CJK JP/Noto Sans CJK JP); install the Debian package "
+            "fonts-ipaexfont (apt-get install fonts-ipaexfont): receipts are not issued"))
+
+
+# --- fonts -------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def japanese_font() -> str | None:
+    """The family name of an installed Japanese font, or None. Cached."""
+    families = _fontconfig_families()
+    if families is not None:
+        for family in JAPANESE_FAMILIES:
+            if family.lower() in families:
+                return family
+        return None
+    for family, paths in KNOWN_FONT_FILES.items():
+        if any(os.path.exists(path) for path in paths):
+            return family
+    return None
+
+
+def _fontconfig_families():
+    """Lower-cased family names fontconfig knows for Japanese, None without fc-list."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return None
+    try:
+        out = subprocess.run(
+            [fc_list, ":lang=ja", "family"], capture_output=True, text=True,
+            timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # One line per face; a face may list several names ("IPAexGothic,IPAexゴシック").
+    return {name.strip().lower() for line in out.splitlines() for name in line.split(",")}
+
+
+def require_japanese_font() -> str:
+    """Return the Japanese font family, or raise FontMissing."""
+    family = japanese_font()
+    if family is None:
+        raise FontMissing()
+    return family
+
+
+# A character no installed font can draw prints as an empty box (.notdef)
+# and garbles the PDF's text layer around it; such characters print as 〓
+# (geta, the printers' mark for a missing character) and are logged.
+GETA = "〓"
+
+
+@functools.lru_cache(maxsize=1)
+def _drawable_codepoints() -> frozenset:
+    """Every code point some installed font covers (Pango may fall back to any)."""
+    from fontTools.ttLib import TTFont
+
+    files = set()
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":", "file"], capture_output=True, text=True,
+                                 timeout=20, check=True).stdout
+            files = {line.split(":")[0].strip() for line in out.splitlines() if line.strip()}
+        except (OSError, subprocess.SubprocessError):
+            files = set()
+    if not files:
+        files = {path for paths in KNOWN_FONT_FILES.values() for path in paths
+                 if os.path.exists(path)}
+    points = set()
+    for path in sorted(files):
+        try:
+            collection = path.lower().endswith((".ttc", ".otc"))
+            font = TTFont(path, lazy=True, fontNumber=0) if collection else TTFont(path, lazy=True)
+            points.update(font.getBestCmap() or {})
+        except Exception:  # an unreadable font is one fewer fallback, not an error
+            log.debug("cannot read cmap of %s", path, exc_info=True)
+    return frozenset(points)
+
+
+def drawable(text: str) -> str:
+    """`text` with characters no installed font covers replaced by 〓."""
+    if text.isascii():
+        return text
+    points = _drawable_codepoints()
+    missing = {ch for ch in text if not ch.isspace() and ord(ch) not in points}
+    if not missing:
+        return text
+    log.warning("no font for %s (U+%s): printed as %s", "".join(sorted(missing)),
+                ", U+".join(f"{ord(ch):04X}" for ch in sorted(missing)), GETA)
+    return "".join(GETA if ch in missing else ch for ch in text)
+
+
+# --- WeasyPrint objects, built once -------------------------------------------
+
+_lock = threading.Lock()  # Pango/WeasyPrint state is shared: render one at a time.
+
+
+@functools.lru_cache(maxsize=1)
+def _weasy():
+    """Import WeasyPrint lazily (0.4 s, and needs Pango) and build the shared objects."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    # Only local files (the seal image); receipt data can never make us fetch a URL.
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"file"})
+    css = weasyprint.CSS(
+        string=STYLESHEET.read_text(encoding="utf-8"), base_url=str(STYLESHEET),
+        font_config=font_config, url_fetcher=fetcher)
+    return weasyprint, font_config, fetcher, css
+
+
+@functools.lru_cache(maxsize=1)
+def _jinja():
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(TEMPLATE)
+
+
+# --- public API ----------------------------------------------------------------
+
+def render_receipt(receipt) -> bytes:
+    """One receipt as an A4 PDF (one page for a single gift)."""
+    return render_receipts([receipt])[0]
+
+
+def render_receipts(receipts, chunk_size: int = BULK_CHUNK) -> list[bytes]:
+    """Many receipts, one PDF each, in the given order.
+
+    Lays out up to ``chunk_size`` receipts as the pages of one document (the
+    per-document cost of WeasyPrint is paid once per chunk), then writes each
+    receipt's pages as its own PDF.
+    """
+    require_japanese_font()
+    receipts = list(receipts)
+    out: list[bytes] = []
+    for start in range(0, len(receipts), chunk_size):
+        out.extend(_render_chunk(receipts[start:start + chunk_size]))
+    return out
+
+
+def render_many(receipts, workers: int = 1, chunk_size: int = WORKER_CHUNK):
+    """Yield one PDF per receipt, in order, rendering on `workers` processes.
+
+    WeasyPrint holds the GIL for nearly all its work, so threads do not help;
+    separate processes do. Workers are spawned (not forked: the parent may
+    hold Pango, database and thread state) and keep their fonts and
+    stylesheet warm across chunks. At most two chunks per worker are in
+    flight, which bounds memory whatever the number of receipts.
+    """
+    receipts = list(receipts)
+    chunks = [receipts[i:i + chunk_size] for i in range(0, len(receipts), chunk_size)]
+    if workers <= 1 or len(chunks) < 2:
+        for chunk in chunks:
+            yield from render_receipts(chunk)
+        return
+    require_japanese_font()
+    import collections
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_warm_worker) as pool:
+        pending = collections.deque()
+        queue = iter(chunks)
+        for chunk in queue:
+            pending.append(pool.submit(render_receipts, chunk))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            yield from pending.popleft().result()
+            chunk = next(queue, None)
+            if chunk is not None:
+                pending.append(pool.submit(render_receipts, chunk))
+
+
+def _warm_worker():
+    _weasy()
+    _jinja()
+
+
+# --- rendering -----------------------------------------------------------------
+
+def _render_chunk(receipts, compact=False):
+    contexts = [_context(receipt, index, compact) for index, receipt in enumerate(receipts)]
+    with _lock:
+        document = _layout(contexts)
+        spans = _split(document, contexts)
+        results = [None] * len(receipts)
+        spilled = []
+        for index, pages in enumerate(spans):
+            if receipts[index].kind != "annual" and len(pages) != 1 and not compact:
+                spilled.append(index)
+                continue
+            results[index] = _write(document, pages, contexts[index])
+    # A single receipt must stay on one page: squeeze what spilled and retry.
+    for index in spilled:
+        log.warning("receipt %s spilled onto %d pages; re-rendering compact",
+                    receipts[index].number, len(spans[index]))
+        results[index] = _render_chunk([receipts[index]], compact=True)[0]
+    return results
+
+
+def _layout(contexts):
+    weasyprint, font_config, fetcher, css = _weasy()
+    first = contexts[0]
+    html = _jinja().render(
+        receipts=contexts, lang=first["lang"], title=first["title"],
+        created=first["created"])
+    document = weasyprint.HTML(
+        string=html, base_url=str(TEMPLATES) + os.sep, url_fetcher=fetcher,
+    ).render(stylesheets=[css], font_config=font_config)
+    return document
+
+
+def _split(document, contexts):
+    """Pages of each receipt, found by the id its section carries."""
+    starts = {}
+    for page_index, page in enumerate(document.pages):
+        for context in contexts:
+            # A section split over pages leaves its id on each; the first counts.
+            if context["anchor"] in page.anchors:
+                starts.setdefault(context["anchor"], page_index)
+        # Anchors would become PDF named destinations; they are ours, drop them
+        # so a receipt's bytes do not depend on its position in a batch.
+        page.anchors.clear()
+    bounds = [starts[context["anchor"]] for context in contexts] + [len(document.pages)]
+    return [document.pages[bounds[i]:bounds[i + 1]] for i in range(len(contexts))]
+
+
+def _write(document, pages, context):
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    part = document.copy(pages)
+    # The HTML head holds the batch's first receipt; each PDF gets its own
+    # title and fixed dates, so batch and single renders give the same bytes.
+    part.metadata = DocumentMetadata(
+        title=f'{context["title"]} {context["number"]}', generator=GENERATOR, lang=context["lang"],
+        created=context["created"], modified=context["created"])
+    return part.write_pdf(**PDF_OPTIONS)

@@ -1,0 +1,116 @@
+"""Office receipt work: find a receipt, void it with a reason, reissue it,
+issue one that is missing, send the link again, issue an annual summary."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from fund.core.errors import ValidationFailed
+from fund.core.extensions import db
+from fund.donors.models import Donor
+from fund.giving.models import Donation
+from fund.receipts.models import Receipt
+from fund.core import audit
+from fund.core import mail
+from fund.receipts import annual as receipt_annual
+from fund.receipts import mail as receipt_mail
+from fund.receipts import issuing as receipts
+from fund.web.auth import current_staff, guard
+
+bp = Blueprint("office_receipts", __name__, url_prefix="/office/receipts")
+bp.before_request(guard("office"))
+
+
+def _receipt(receipt_id):
+    return db.session.get(Receipt, receipt_id) or abort(404)
+
+
+def _actor():
+    return audit.staff(current_staff())
+
+
+def _send(receipt):
+    message = receipt_mail.queue_receipt_mail(receipt)
+    db.session.commit()
+    mail.deliver([message.id])
+
+
+@bp.get("/")
+def search():
+    q = (request.args.get("q") or "").strip()
+    query = db.select(Receipt).order_by(Receipt.id.desc()).limit(100)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(Receipt.number.like(like) | Receipt.donor_name.like(like))
+    rows = db.session.execute(query).scalars().all()
+    return render_template("office/receipts.html", rows=rows, q=q, staff=current_staff())
+
+
+@bp.get("/<int:receipt_id>")
+def detail(receipt_id):
+    receipt = _receipt(receipt_id)
+    revisions = db.session.execute(db.select(Receipt).where(
+        Receipt.series_year == receipt.series_year, Receipt.sequence == receipt.sequence)
+        .order_by(Receipt.revision)).scalars().all()
+    return render_template("office/receipt_detail.html", receipt=receipt, revisions=revisions,
+                           latest=receipts.latest_revision(receipt), staff=current_staff())
+
+
+@bp.get("/<int:receipt_id>.pdf")
+def pdf(receipt_id):
+    receipt = _receipt(receipt_id)
+    return Response(receipts.pdf_bytes(receipt), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"'})
+
+
+@bp.post("/<int:receipt_id>/void")
+def void(receipt_id):
+    receipt = _receipt(receipt_id)
+    receipts.void(receipt=receipt, reason=request.form.get("reason", ""), actor=_actor())
+    flash(f"Receipt {receipt.number} is void.")
+    return redirect(url_for(".detail", receipt_id=receipt.id))
+
+
+@bp.post("/<int:receipt_id>/reissue")
+def reissue(receipt_id):
+    raw = (request.form.get("amount") or "").replace(",", "").strip()
+    if raw and not raw.isdigit():
+        raise ValidationFailed("The amount must be a whole number of yen.",
+                               errors={"amount": ["not a number"]})
+    new = receipts.reissue(receipt=_receipt(receipt_id), actor=_actor(),
+                           amount=int(raw) if raw else None)
+    _send(new)
+    flash(f"Reissued as {new.number}; the donor was sent the new link.")
+    return redirect(url_for(".detail", receipt_id=new.id))
+
+
+@bp.post("/<int:receipt_id>/send")
+def send(receipt_id):
+    receipt = _receipt(receipt_id)
+    if receipt.status != "valid":
+        raise ValidationFailed("A void receipt is not sent to the donor.")
+    _send(receipt)
+    flash(f"The link to {receipt.number} was sent (see Mail for the outcome).")
+    return redirect(url_for(".detail", receipt_id=receipt.id))
+
+
+@bp.post("/issue")
+def issue():
+    donation_id = (request.form.get("donation_id") or "").strip()
+    donation = db.session.get(Donation, int(donation_id)) if donation_id.isdigit() else None
+    if donation is None:
+        raise ValidationFailed("No donation with that number.", errors={"donation_id": ["unknown"]})
+    receipt = receipts.issue_for_donation(donation=donation, actor=_actor())
+    db.session.commit()
+    _send(receipt)
+    flash(f"Receipt {receipt.number} issued and sent.")
+    return redirect(url_for(".detail", receipt_id=receipt.id))
+
+
+@bp.post("/annual")
+def annual():
+    donor_id, year = (request.form.get("donor_id") or "").strip(), (request.form.get("year") or "").strip()
+    donor = db.session.get(Donor, int(donor_id)) if donor_id.isdigit() else None
+    if donor is None or not year.isdigit():
+        raise ValidationFailed("Give a donor number and a year.")
+    summary = receipt_annual.issue_annual(donor=donor, year=int(year), actor=_actor())
+    _send(summary)
+    flash(f"Annual receipt {summary.number} issued and sent.")
+    return redirect(url_for(".detail", receipt_id=summary.id))
