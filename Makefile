@@ -10,7 +10,7 @@ PORT ?= 5000
 STRIPE_PORT ?= 8420
 export FLASK_APP := wsgi
 
-.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean
+.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations lint-imports
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -19,7 +19,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $(STAMP)
 
-deps: $(STAMP)
+deps: $(STAMP) translations
+
+# Each package's catalogues (fund/<package>/translations/{ja,en}/LC_MESSAGES/messages.po)
+# compiled to .mo; the compiled files are not committed.
+translations: $(STAMP)
+	@for dir in fund/*/translations; do \
+	  [ -d "$$dir" ] || continue; \
+	  $(BIN)/pybabel compile -q --statistics -d "$$dir" || exit 1; \
+	done
+
+# The dependency rules of ARCHITECTURE.md, as import-linter contracts (.importlinter).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 # The Japanese receipt font (IPAex, Debian fonts-ipaexfont) and pdftotext.
 # IPAmj明朝 (fonts-ipamj-mincho) prints names outside JIS X 0208 such as 𠮷.
@@ -56,7 +68,7 @@ run: deps fonts
 	STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: deps fonts chromium postgres test-pg test-sqlite
+test: deps fonts chromium postgres lint-imports test-pg test-sqlite
 
 test-pg:
 	FUND_TEST_DB=postgresql $(BIN)/pytest -q

@@ -3,7 +3,11 @@
 A small catalogue keeps every donor-facing string in one place without a
 compile step: `make run` must work on a fresh machine with no gettext tools.
 """
-from flask import request, session
+from pathlib import Path
+
+from flask import has_request_context, request, session
+
+from fund.core.extensions import babel
 
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
@@ -145,6 +149,24 @@ def translate(key, lang=None, **params):
     return text.format(**params) if params else text
 
 
+def translation_directories():
+    """Each package keeps its own catalogue: fund/<package>/translations/<lang>/LC_MESSAGES.
+
+    Flask-Babel merges them, so two packages never edit the same .po file.
+    """
+    root = Path(__file__).resolve().parents[1]
+    return [str(path) for path in sorted(root.glob("*/translations")) if path.is_dir()]
+
+
 def register(app):
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Tokyo")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    babel.init_app(app, locale_selector=_locale_or_default)
     app.jinja_env.globals["t"] = translate
     app.jinja_env.globals["locale"] = locale
+
+
+def _locale_or_default():
+    # Outside a request (mail from a command, a job) the caller passes the locale.
+    return locale() if has_request_context() else DEFAULT

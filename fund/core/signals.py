@@ -1,0 +1,29 @@
+"""News that travels upward: a lower package says what happened, higher ones react.
+
+Receivers run inside the sender's transaction and never commit; the sender
+commits once, after every receiver has run. A receiver that must not undo the
+sender's work (a receipt that cannot be rendered must not undo a refund Stripe
+already made) wraps its own work in a savepoint.
+
+Sent by fund.payments:
+- payment_succeeded(payment, actor): a payment became `succeeded` (card, konbini,
+  bank transfer, a monthly invoice). Giving settles the gift (receipt if wanted,
+  thank-you mail); the ledger books it.
+- payment_expired(payment, actor): an unpaid konbini or bank-transfer request ran out.
+- refund_succeeded(refund, actor): Stripe confirmed money going back (and
+  refund_failed(refund, actor) when a bank later rejected one that had succeeded).
+- dispute_lost(dispute, actor) / dispute_won(dispute, actor): an issuer decided.
+- net_amount_changed(donation, actor): what the fund keeps of a gift changed
+  (after refund_succeeded, refund_failed or dispute_lost). Receipts follow it.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+payment_succeeded = _signals.signal("payment-succeeded")
+payment_expired = _signals.signal("payment-expired")
+refund_succeeded = _signals.signal("refund-succeeded")
+refund_failed = _signals.signal("refund-failed")
+dispute_lost = _signals.signal("dispute-lost")
+dispute_won = _signals.signal("dispute-won")
+net_amount_changed = _signals.signal("net-amount-changed")
