@@ -10,6 +10,8 @@ Sent by fund.payments:
   bank transfer, a monthly invoice). Giving settles the gift (receipt if wanted,
   thank-you mail); the ledger books it.
 - payment_expired(payment, actor): an unpaid konbini or bank-transfer request ran out.
+- payment_settled(payment): Stripe's fee and net for a succeeded payment became known
+  (at success, or later through stripe-sync).
 - refund_succeeded(refund, actor): Stripe confirmed money going back (and
   refund_failed(refund, actor) when a bank later rejected one that had succeeded).
 - dispute_lost(dispute, actor) / dispute_won(dispute, actor): an issuer decided.
@@ -22,6 +24,7 @@ _signals = Namespace()
 
 payment_succeeded = _signals.signal("payment-succeeded")
 payment_expired = _signals.signal("payment-expired")
+payment_settled = _signals.signal("payment-settled")
 refund_succeeded = _signals.signal("refund-succeeded")
 refund_failed = _signals.signal("refund-failed")
 dispute_lost = _signals.signal("dispute-lost")
