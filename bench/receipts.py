@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fund.receipts import pdf  # noqa: E402
+from fund.receipts import fonts, pdf  # noqa: E402
 
 SURNAMES = ["山田", "佐藤", "髙橋", "鈴木", "渡辺", "伊藤", "中村", "小林", "加藤", "吉田"]
 GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "由美", "翔", "陽菜", "大輔", "さくら"]
@@ -186,7 +186,7 @@ def main():
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    pdf.require_japanese_font()
+    fonts.require_japanese_font()
     receipts = [receipt(i) for i in range(args.bulk)]
     # The bulk run goes first, as in `flask fund receipts issue`: the parent only
     # hands out work, it has not loaded WeasyPrint for on-demand renders.
@@ -217,7 +217,7 @@ def main():
         receipts[:200], workers=1, chunk_size=args.chunk)))
     one = 1000 * one_seconds / 200
 
-    print(f"receipts: WeasyPrint {pdf._weasy()[0].__version__}, font {pdf.japanese_font()}, "
+    print(f"receipts: WeasyPrint {pdf._weasy()[0].__version__}, font {fonts.japanese_font()}, "
           f"{os.cpu_count()} CPUs")
     print(f"on demand (one receipt, median of {len(times)}): {on_demand:7.1f} ms/receipt")
     print(f"bulk, 1 process (200):                   {one:7.1f} ms/receipt")

@@ -10,6 +10,11 @@ from fund.core import config as config_module
 MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
                  "fund.receipts.models")
+# Modules that connect signal receivers, register webhook handlers or jobs on import.
+WIRING_MODULES = ("fund.payments.webhooks", "fund.payments.refunds", "fund.payments.disputes",
+                  "fund.payments.instructions", "fund.payments.sync", "fund.giving.settlement",
+                  "fund.giving.pledges", "fund.receipts.reactions", "fund.receipts.bulk",
+                  "fund.core.mail")
 
 
 def create_app(config=None):
@@ -29,7 +34,7 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     import importlib
-    for name in MODEL_MODULES:
+    for name in MODEL_MODULES + WIRING_MODULES:
         importlib.import_module(name)
 
     from fund.core.extensions import csrf, db, migrate

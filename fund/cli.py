@@ -5,7 +5,6 @@ from flask import Flask
 from fund.campaigns.seed import seed_demo
 from fund.core import mail
 from fund.core.extensions import db
-from fund.giving import cli as giving_cli
 from fund.payments import cli as payments_cli
 from fund.receipts import cli as receipts_cli
 from fund.staff.models import StaffUser
@@ -48,7 +47,6 @@ def register(app: Flask):
         if failed:
             raise SystemExit(1)
 
-    payments_cli.register(group)  # stripe-sync, expire-payments
-    giving_cli.register(group)  # (konbini and bank-transfer expiry)
+    payments_cli.register(group)  # stripe-sync, expire-payments (konbini, bank transfer)
     receipts_cli.register(group)  # receipts issue / export / void / verify
     app.cli.add_command(group)

@@ -1,57 +1,36 @@
-"""Background jobs on Celery with Redis, the same task code as the inline path.
+"""Background jobs: Celery with Redis when configured, the same task code inline otherwise.
 
-Without CELERY_BROKER_URL (`make run`, tests) nothing here is used: jobs run
-in a thread of the web process and periodic work is run by cron through the
-`flask fund …` commands. With a broker, the web process only enqueues, and
+Packages register their tasks here (`@jobs.task(name, every=...)`); this module
+knows none of them. Without CELERY_BROKER_URL (`make run`, tests) a job runs in
+a thread of the web process, or in the caller when asked to run inline, and
+periodic work is run by cron through the `flask fund …` commands. With a broker
+the web process only enqueues, and
 
     celery -A fund.worker worker --beat
 
-runs the jobs and the periodic repairs (lost webhooks, mail retries, expired
+runs the jobs and the periodic tasks (lost webhooks, mail retries, expired
 konbini / bank-transfer requests).
 """
-from datetime import timedelta
+import threading
 
 from celery import Celery, Task
+from flask import current_app
 
-RECEIPT_JOB = "fund.receipt_job"
-BEAT = {
-    "stripe-sync": {"task": "fund.stripe_sync", "schedule": timedelta(hours=1)},
-    "mail-retry": {"task": "fund.mail_retry", "schedule": timedelta(minutes=10)},
-    "expire-payments": {"task": "fund.expire_payments", "schedule": timedelta(hours=1)},
-}
-SYNC_WINDOW = timedelta(days=3)
+TASKS = {}
+BEAT = {}
 
 
-def _receipt_job(job_id):
-    from fund.receipts import bulk as receipt_jobs
-    receipt_jobs.run(job_id)
-
-
-def _stripe_sync():
-    from fund.core import clock
-    from fund.payments import sync as stripe_sync
-    report = stripe_sync.sync(since=clock.now() - SYNC_WINDOW)
-    return {"repaired": len(report.repaired), "problems": len(report.problems)}
-
-
-def _mail_retry():
-    from fund.core import mail
-    sent, failed = mail.deliver()
-    return {"sent": sent, "failed": failed}
-
-
-def _expire_payments():
-    from fund.giving import async_methods as async_payments
-    expired, settled, errors = async_payments.expire_overdue()
-    return {"expired": expired, "settled": settled, "errors": errors}
-
-
-TASKS = {
-    RECEIPT_JOB: _receipt_job,
-    "fund.stripe_sync": _stripe_sync,
-    "fund.mail_retry": _mail_retry,
-    "fund.expire_payments": _expire_payments,
-}
+def task(name, every=None):
+    """Register `fn` as the task `name`, run every `every` (a timedelta) by beat if given."""
+    def register(fn):
+        if name in TASKS and TASKS[name] is not fn:
+            raise RuntimeError(f"two tasks named {name}")
+        TASKS[name] = fn
+        if every is not None:
+            # Beat entries are named after the task: "fund.mail_retry" -> "mail-retry".
+            BEAT[name.removeprefix("fund.").replace("_", "-")] = {"task": name, "schedule": every}
+        return fn
+    return register
 
 
 def celery_for(app):
@@ -74,7 +53,7 @@ def celery_for(app):
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        beat_schedule=BEAT,
+        beat_schedule=dict(BEAT),
         timezone="Asia/Tokyo",
     )
     for name, fn in TASKS.items():
@@ -85,3 +64,25 @@ def celery_for(app):
 
 def enqueue(app, name, *args):
     celery_for(app).send_task(name, args=list(args))
+
+
+def start(name, *args, inline=False):
+    """Run the task `name` now (inline), on the Celery worker, or in a background thread."""
+    app = current_app._get_current_object()
+    if inline:
+        return TASKS[name](*args)
+    if app.config.get("CELERY_BROKER_URL"):
+        enqueue(app, name, *args)
+        return None
+    threading.Thread(target=_thread_main, args=(app, name, args), daemon=True,
+                     name=f"job-{name}").start()
+    return None
+
+
+def _thread_main(app, name, args):
+    from fund.core.extensions import db
+    with app.app_context():
+        try:
+            TASKS[name](*args)
+        finally:
+            db.session.remove()

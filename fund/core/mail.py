@@ -5,34 +5,53 @@ commits, so a mail server that is down never loses or rolls back a payment;
 failed sends keep their error for the office and are retried.
 """
 import logging
+from datetime import timedelta
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
+from sqlalchemy import inspect
 
 from fund.core.extensions import db
 from fund.core.models import OutboundEmail
 from fund.core.models import FAILED, QUEUED, SENT
-from fund.core import clock
+from fund.core import clock, jobs, signals
 
 log = logging.getLogger(__name__)
 
 
+PENDING_KEY = "fund.mail.pending"
+
+
 def queue(*, to, subject, body, kind, receipt=None, donation=None):
+    """Add a message to the outbox in the current transaction (no commit).
+
+    The service that commits then calls `deliver_committed()` to send what
+    this session queued; a rolled-back transaction sends nothing.
+    """
     message = OutboundEmail(to_address=to, subject=subject, body=body, kind=kind,
                             receipt_id=receipt.id if receipt else None,
                             donation_id=donation.id if donation else None)
     db.session.add(message)
+    db.session.info.setdefault(PENDING_KEY, []).append(message)
     return message
 
 
+def deliver_committed():
+    """Send the messages this session queued and committed since the last call."""
+    pending = db.session.info.pop(PENDING_KEY, [])
+    # The identity key, not `message.id`: reading an attribute after commit would
+    # reload the row, and a rolled-back message has no identity at all.
+    ids = [inspect(message).identity[0] for message in pending if inspect(message).identity]
+    return deliver(ids) if ids else (0, 0)
+
+
 def _attachments(message):
-    if message.receipt_id is None or not current_app.config["RECEIPT_ATTACH_PDF"]:
-        return []
-    from fund.receipts import issuing as receipts
-    receipt = db.session.get(receipts.Receipt, message.receipt_id)
-    return [(f"receipt-{receipt.number}.pdf", receipts.pdf_bytes(receipt))]
+    files = []
+    for _receiver, result in signals.mail_attachments.send(message):
+        files.extend(result or [])
+    return files
 
 
 def _send(message):
@@ -43,8 +62,9 @@ def _send(message):
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="qst-fund.local")
     email.set_content(message.body)
-    for filename, data in _attachments(message):
-        email.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    for filename, data, mimetype in _attachments(message):
+        maintype, _, subtype = mimetype.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     if not cfg["MAIL_SERVER"]:
         log.info("mail (no MAIL_SERVER set) to %s: %s\n%s", message.to_address,
                  message.subject, message.body)
@@ -81,3 +101,10 @@ def deliver(message_ids=None):
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+@jobs.task("fund.mail_retry", every=timedelta(minutes=10))
+def retry():
+    """Periodic: send queued and failed mail again."""
+    sent, failed = deliver()
+    return {"sent": sent, "failed": failed}

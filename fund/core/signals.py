@@ -17,6 +17,10 @@ Sent by fund.payments:
 - dispute_lost(dispute, actor) / dispute_won(dispute, actor): an issuer decided.
 - net_amount_changed(donation, actor): what the fund keeps of a gift changed
   (after refund_succeeded, refund_failed or dispute_lost). Receipts follow it.
+
+Sent by fund.core.mail:
+- mail_attachments(message): asked while a queued mail is sent; each receiver
+  returns a list of (filename, bytes, mimetype) to attach (receipts attach the PDF).
 """
 from blinker import Namespace
 
@@ -30,3 +34,4 @@ refund_failed = _signals.signal("refund-failed")
 dispute_lost = _signals.signal("dispute-lost")
 dispute_won = _signals.signal("dispute-won")
 net_amount_changed = _signals.signal("net-amount-changed")
+mail_attachments = _signals.signal("mail-attachments")

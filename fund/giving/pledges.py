@@ -10,25 +10,22 @@ import logging
 
 from flask import current_app, render_template
 
-from fund.core.errors import Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable, \
-    ValidationFailed
+from fund.core import audit, clock, mail
+from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
+                              ValidationFailed)
 from fund.core.extensions import db
-from fund.payments.stripe import api as gateway
-from fund.payments.stripe import methods as stripe_giving
 from fund.core.i18n import translate
 from fund.core.money import format_yen
-from fund.giving.models import Donation, Pledge, PledgeInvoice
-from fund.payments.models import Payment
-from fund.payments.models import SUCCEEDED
+from fund.donors import services as donors
+from fund.giving import gifts, pledge_links
 from fund.giving.models import PLEDGE_TRANSITIONS as TRANSITIONS
-from fund.giving.models import PledgeStatus
-from fund.core import audit
-from fund.core import clock
-from fund.giving import gifts as donations
-from fund.core import mail
+from fund.giving.models import Pledge, PledgeInvoice, PledgeStatus
 from fund.payments import services as payments
-from fund.giving import pledge_links
-from fund.receipts import issuing as receipts
+from fund.payments.models import SUCCEEDED
+from fund.payments.stripe import api as gateway
+from fund.payments.stripe import methods as stripe_giving
+from fund.payments.webhooks import handles
+from fund.receipts import links
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +61,11 @@ def start_pledge(*, data, card_token, lang):
     donation. A declined card raises PaymentDeclined with the pledge on file
     as failed; Stripe unreachable raises PaymentUnavailable (pledge pending).
     """
-    destination = donations.resolve_destination(data["destination"])
+    destination = gifts.resolve_destination(data["destination"], lang)
     if destination.designation == "campaign":
         raise ValidationFailed(translate("error.monthly_campaign", lang),
                                errors={"destination": "monthly_campaign"})
-    donor = donations._find_or_create_donor(data, lang)
+    donor = donors.find_or_create(data, lang)
     donor.receipt_preference = data.get("receipt_preference") or "per_gift"
     pledge = Pledge(donor=donor, amount=data["amount"], currency="JPY",
                     designation=destination.designation, project=destination.project,
@@ -148,47 +145,33 @@ def record_invoice(*, pledge, invoice, actor):
     if existing is not None:
         db.session.commit()
         return existing.donation
-    donation = Donation(
-        donor=pledge.donor, amount=invoice.amount_paid, currency=invoice.currency,
-        designation=pledge.designation, project=pledge.project, pledge=pledge,
-        wants_receipt=pledge.wants_receipt, publish_name=pledge.publish_name,
-        message="", locale=pledge.locale)
-    payment = Payment(donation=donation, amount=invoice.amount_paid, currency=invoice.currency,
-                      method="card", stripe_customer_id=pledge.stripe_customer_id)
-    db.session.add_all([donation, payment, PledgeInvoice(pledge=pledge, donation=donation,
-                                                         stripe_invoice_id=invoice.id)])
+    payment = gifts.create_gift(
+        donor=pledge.donor, amount=invoice.amount_paid, method="card", locale=pledge.locale,
+        actor=actor, project=pledge.project, pledge=pledge, wants_receipt=pledge.wants_receipt,
+        publish_name=pledge.publish_name, customer=pledge.stripe_customer_id,
+        audit_data={"pledge": pledge.id, "invoice": invoice.id})
+    donation = payment.donation
+    db.session.add(PledgeInvoice(pledge=pledge, donation=donation, stripe_invoice_id=invoice.id))
     db.session.flush()
-    audit.record(actor, "donation.created", donation, amount=donation.amount,
-                 pledge=pledge.id, invoice=invoice.id)
+    # Settling (receipt by the donor's preference, the monthly thank-you mail)
+    # follows from the payment's success, as for every gift.
     _mark_paid(payment, invoice, actor)
     _move(pledge, PledgeStatus.ACTIVE, actor, invoice=invoice.id)
-    receipt = None
-    if donation.wants_receipt and pledge.donor.receipt_preference == "per_gift":
-        try:
-            with db.session.begin_nested():
-                receipt = receipts.issue_for_donation(donation=donation, actor=actor)
-        except FundError as err:
-            log.error("receipt for pledge gift %s not issued: %s", donation.id, err.message)
-    first = len(pledge.donations) == 1
-    message = _pledge_mail(pledge, "paid", donation=donation, receipt=receipt, first=first)
     db.session.commit()
-    mail.deliver([message.id])
+    mail.deliver_committed()
     return donation
 
 
 def _mark_paid(payment, invoice, actor):
     """The invoice's PaymentIntent moves the payment to succeeded through the one
-    state table; an invoice paid without one (e.g. from credit) is recorded directly."""
+    state table; an invoice paid without one (e.g. from credit) is recorded directly.
+    The date received on the receipt is when Stripe collected, not when we heard."""
     if invoice.payment_intent:
         intent = gateway.retrieve_intent(invoice.payment_intent)
         payment.stripe_payment_intent_id = intent.id
-        payments.apply_intent(payment, intent, actor)
-    if payment.state != SUCCEEDED and payments.can_transition(payment.state, SUCCEEDED):
-        previous = payment.state
-        payment.state = SUCCEEDED
-        audit.record(actor, "payment.succeeded", payment, previous=previous, invoice=invoice.id)
-    # The date received on the receipt is when Stripe collected, not when we heard.
-    payment.succeeded_at = invoice.paid_at or payment.succeeded_at or clock.now()
+        payments.apply_intent(payment, intent, actor, succeeded_at=invoice.paid_at)
+    if payment.state != SUCCEEDED:
+        payments.mark_succeeded(payment, actor, at=invoice.paid_at, invoice=invoice.id)
 
 
 def renewal_failed(*, pledge, invoice, actor):
@@ -196,10 +179,10 @@ def renewal_failed(*, pledge, invoice, actor):
     pledge = _lock(pledge.id)
     message = None
     if _move(pledge, PledgeStatus.PAST_DUE, actor, invoice=invoice.id):
-        message = _pledge_mail(pledge, "failed", amount=invoice.amount_paid or pledge.amount)
+        message = pledge_mail(pledge, "failed", amount=invoice.amount_paid or pledge.amount)
     db.session.commit()
     if message is not None:
-        mail.deliver([message.id])
+        mail.deliver_committed()
     return pledge
 
 
@@ -210,10 +193,10 @@ def sync_subscription(*, pledge, subscription, actor):
     message = None
     if new and _move(pledge, new, actor, subscription=subscription.id,
                      stripe_status=subscription.status) and new == PledgeStatus.CANCELED:
-        message = _pledge_mail(pledge, "canceled")
+        message = pledge_mail(pledge, "canceled")
     db.session.commit()
     if message is not None:
-        mail.deliver([message.id])
+        mail.deliver_committed()
     return pledge
 
 
@@ -230,9 +213,9 @@ def cancel(*, pledge, actor):
             raise FundError("Stripe did not cancel the subscription; please try again.",
                             status=502, code="cancel_failed")
     _move(pledge, PledgeStatus.CANCELED, actor)
-    message = _pledge_mail(pledge, "canceled")
+    pledge_mail(pledge, "canceled")
     db.session.commit()
-    mail.deliver([message.id])
+    mail.deliver_committed()
     return pledge
 
 
@@ -248,9 +231,8 @@ def pledge_from_token(token):
     return pledge
 
 
-def _pledge_mail(pledge, kind, **extra):
-    """Every pledge mail carries the signed cancel link."""
-    from fund.receipts import links
+def pledge_mail(pledge, kind, **extra):
+    """Queue a pledge mail (paid, failed, canceled); every one carries the signed cancel link."""
     lang = pledge.locale
     receipt = extra.get("receipt")
     amount = extra.pop("amount", None) or pledge.amount
@@ -268,8 +250,9 @@ def _pledge_mail(pledge, kind, **extra):
                       donation=extra.get("donation"))
 
 
-# --- webhook handlers (registered in fund.services.webhooks.HANDLERS) ----------
+# --- webhook handlers (registered with fund.payments.webhooks.handles) ---------
 
+@handles("invoice.paid")
 def on_invoice_paid(event, obj):
     invoice = stripe_giving.retrieve_invoice(obj["id"])
     pledge = pledge_for_invoice(invoice)
@@ -279,6 +262,7 @@ def on_invoice_paid(event, obj):
     return "processed"
 
 
+@handles("invoice.payment_failed")
 def on_invoice_payment_failed(event, obj):
     invoice = stripe_giving.retrieve_invoice(obj["id"])
     pledge = pledge_for_invoice(invoice)
@@ -290,6 +274,7 @@ def on_invoice_payment_failed(event, obj):
     return "processed"
 
 
+@handles("customer.subscription.updated", "customer.subscription.deleted")
 def on_subscription_event(event, obj):
     subscription = stripe_giving.retrieve_subscription(obj["id"])
     pledge = _pledge_for(subscription.id, subscription.metadata)

@@ -130,6 +130,13 @@ class DonationCreateSchema(Schema):
             if errors:
                 raise ValidationError(errors)
 
+    @classmethod
+    def max_length(cls, field):
+        """The longest text a field accepts (0 when it has no length limit)."""
+        declared = cls._declared_fields.get(field)
+        validator = getattr(declared, "validate", None)
+        return getattr(validator, "max", None) or 0
+
     def load_form(self, form):
         """Load and normalise; the postal code is stored as 123-4567."""
         result = self.load(form)

@@ -1,15 +1,14 @@
-"""What the home page shows about campaigns and projects: money raised so far."""
+"""Money raised: campaign progress for every page, and the 芳名録 (donor list)."""
 from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from fund.core.extensions import db
-from fund.campaigns.models import Campaign, Project
-from fund.giving.models import Donation
-from fund.payments.models import Payment
-from fund.payments.models import SUCCEEDED
+from fund.campaigns import services as campaign_services
 from fund.core import clock
+from fund.core.extensions import db
 from fund.giving import gifts as donations
+from fund.giving.models import Donation
+from fund.payments.models import LOST, SUCCEEDED, Dispute, Payment, Refund
 
 
 @dataclass(frozen=True)
@@ -26,22 +25,45 @@ class Progress:
         return self.raised * 100 // self.goal if self.goal else 0
 
 
-def _paid_totals(filter_column, ids):
-    """{id: (raised, supporters)} from succeeded payments only."""
+def net_amount_expression():
+    """Money raised by one gift, in SQL: paid, less refunds and lost disputes.
+
+    The one definition of "money raised": Donation.net_amount in Python and
+    this expression in queries say the same thing, and every page uses them.
+    """
+    paid = (db.select(func.coalesce(func.sum(Payment.amount), 0))
+            .where(Payment.donation_id == Donation.id, Payment.state == SUCCEEDED)
+            .scalar_subquery())
+    refunded = (db.select(func.coalesce(func.sum(Refund.amount), 0))
+                .join(Payment, Payment.id == Refund.payment_id)
+                .where(Payment.donation_id == Donation.id, Refund.state == SUCCEEDED)
+                .scalar_subquery())
+    lost = (db.select(func.coalesce(func.sum(Dispute.amount), 0))
+            .join(Payment, Payment.id == Dispute.payment_id)
+            .where(Payment.donation_id == Donation.id, Dispute.state == LOST)
+            .scalar_subquery())
+    return paid - refunded - lost
+
+
+def raised_by(filter_column, ids):
+    """{id: (raised, supporters)}: net money raised and the donors who still count."""
     if not ids:
         return {}
+    per_gift = (db.select(filter_column.label("key"), Donation.donor_id.label("donor_id"),
+                          net_amount_expression().label("net"))
+                .where(filter_column.in_(ids)).subquery())
+    kept = per_gift.c.net > 0
     rows = db.session.execute(
-        db.select(filter_column, func.coalesce(func.sum(Payment.amount), 0),
-                  func.count(func.distinct(Donation.donor_id)))
-        .join(Payment, Payment.donation_id == Donation.id)
-        .where(Payment.state == SUCCEEDED, filter_column.in_(ids))
-        .group_by(filter_column)).all()
+        db.select(per_gift.c.key,
+                  func.coalesce(func.sum(db.case((kept, per_gift.c.net), else_=0)), 0),
+                  func.count(func.distinct(db.case((kept, per_gift.c.donor_id)))))
+        .group_by(per_gift.c.key)).all()
     return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
 
 def campaign_progress(campaigns, now=None):
     now = now or clock.now()
-    totals = _paid_totals(Donation.campaign_id, [c.id for c in campaigns])
+    totals = raised_by(Donation.campaign_id, [c.id for c in campaigns])
     result = {}
     for campaign in campaigns:
         raised, supporters = totals.get(campaign.id, (0, 0))
@@ -52,26 +74,10 @@ def campaign_progress(campaigns, now=None):
     return result
 
 
-def campaign_by_slug(slug):
-    return db.session.execute(db.select(Campaign).filter_by(slug=slug)).scalar_one_or_none()
-
-
-def destinations(now=None):
-    """Campaigns that have started and projects that accept gifts (no totals)."""
-    now = now or clock.now()
-    campaigns = db.session.execute(
-        db.select(Campaign).where(Campaign.starts_at <= now).order_by(Campaign.ends_at)
-    ).scalars().all()
-    projects = db.session.execute(
-        db.select(Project).where(Project.accepts_donations.is_(True)).order_by(Project.id)
-    ).scalars().all()
-    return campaigns, projects
-
-
 def listing():
     """Started campaigns with their progress, and projects, for the home page."""
     now = clock.now()
-    campaigns, projects = destinations(now)
+    campaigns, projects = campaign_services.destinations(now)
     return campaigns, campaign_progress(campaigns, now), projects
 
 

@@ -1,14 +1,24 @@
-"""`flask fund stripe-sync`: repair what lost webhooks left behind."""
+"""`flask fund stripe-sync` and `flask fund expire-payments`: repairs and deadlines."""
 from datetime import datetime, timedelta
 
 import click
 
 from fund.core.errors import FundError
 from fund.core import clock
+from fund.payments import instructions
 from fund.payments import sync as stripe_sync
 
 
 def register(group):
+    @group.command("expire-payments")
+    def expire_payments():
+        """Expire unpaid konbini / bank-transfer payments (run hourly from cron)."""
+        expired, settled, errors = instructions.expire_overdue()
+        click.echo(f"payments: {expired} expired, {settled} paid at the last minute, "
+                   f"{errors} could not be checked")
+        if errors:
+            raise SystemExit(1)
+
     @group.command("stripe-sync")
     @click.option("--since", metavar="YYYY-MM-DD",
                   help="Re-read Stripe objects created on or after this day (JST); "

@@ -12,9 +12,9 @@ from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
 from fund.payments.models import Dispute
 from fund.payments.models import LOST, NEEDS_RESPONSE, SUCCEEDED, UNDER_REVIEW, WON
-from fund.core import audit
+from fund.core import audit, mail, signals
 from fund.payments import services as payments
-from fund.payments import refunds
+from fund.payments.webhooks import handles
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,15 @@ def record(info, actor):
         dispute.state = new
         audit.record(actor, f"dispute.{new}", dispute, previous=old, stripe_status=info.status)
         outcome = "recorded" if outcome == "recorded" else "updated"
+        db.session.flush()
         if new == LOST:
-            db.session.flush()
-            refunds.after_net_change(payment.donation, actor)
+            signals.dispute_lost.send(dispute, actor=actor)
+            db.session.expire(payment.donation)
+            signals.net_amount_changed.send(payment.donation, actor=actor)
+        elif new == WON:
+            signals.dispute_won.send(dispute, actor=actor)
     db.session.commit()
+    mail.deliver_committed()  # the reissued receipt's link, if the amount changed
     return outcome
 
 
@@ -95,6 +100,8 @@ def unfinished():
         .order_by(Dispute.id)).scalars().all()
 
 
+@handles("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+         "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated")
 def on_dispute_event(event, obj):
     """charge.dispute.created / updated / closed / funds_withdrawn / funds_reinstated."""
     try:

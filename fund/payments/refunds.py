@@ -8,15 +8,15 @@ Stripe: the API's answer, a re-read after a webhook, or stripe-sync.
 """
 import logging
 
+from fund.core import audit, mail, signals
 from fund.core.errors import Conflict, FundError, NotFound, PaymentUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
 from fund.payments.models import Refund
 from fund.payments.models import CANCELED, CREATED, FAILED, PENDING, REQUIRES_ACTION, SUCCEEDED
 from fund.core.money import format_yen
-from fund.core import audit
 from fund.payments import services as payments
-from fund.receipts import issuing as receipts
+from fund.payments.webhooks import handles
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,7 @@ def record(info, actor):
     if _apply_state(refund, info, actor):
         outcome = "recorded" if outcome == "recorded" else "updated"
     db.session.commit()
+    mail.deliver_committed()  # the reissued receipt's link, if the amount changed
     return outcome
 
 
@@ -162,27 +163,14 @@ def _apply_state(refund, info, actor):
     audit.record(actor, f"refund.{new}", refund, previous=old, stripe_refund=info.id,
                  amount=refund.amount)
     if SUCCEEDED in (old, new):
-        # The net amount moved: the receipt must follow it.
+        # The net amount moved: the ledger books it, the receipt follows it.
         db.session.flush()
-        after_net_change(refund.payment.donation, actor)
+        sent = signals.refund_succeeded if new == SUCCEEDED else signals.refund_failed
+        sent.send(refund, actor=actor)
+        donation = refund.payment.donation
+        db.session.expire(donation)
+        signals.net_amount_changed.send(donation, actor=actor)
     return True
-
-
-def after_net_change(donation, actor):
-    """Let receipts void and reissue for the new net amount (RCPT's on_refund).
-
-    Runs in the caller's transaction; a receipt problem (e.g. a missing font)
-    is logged for the office and does not undo money Stripe already moved.
-    """
-    hook = getattr(receipts, "on_refund", None)
-    if hook is None:
-        return
-    db.session.expire(donation)
-    try:
-        with db.session.begin_nested():
-            hook(donation=donation, actor=actor)
-    except FundError as err:
-        log.error("receipt for donation %s not updated after refund: %s", donation.id, err.message)
 
 
 def _find(info, payment):
@@ -225,6 +213,7 @@ def unfinished():
 
 # --- webhooks -------------------------------------------------------------
 
+@handles("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 def on_refund_event(event, obj):
     """refund.created / refund.updated / refund.failed / charge.refund.updated."""
     try:
@@ -235,6 +224,7 @@ def on_refund_event(event, obj):
     return "processed" if outcome in ("recorded", "updated", "unchanged") else outcome
 
 
+@handles("charge.refunded")
 def on_charge_refunded(event, obj):
     """charge.refunded: re-read every refund of the charge and record each once."""
     try:

@@ -6,14 +6,12 @@ webhook), never from what a browser or an event body claims.
 """
 import logging
 
+from fund.core import audit, clock, mail, signals
 from fund.core.errors import NotFound
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
-from fund.payments.models import Payment
 from fund.payments.models import (CANCELED, CREATED, EXPIRED, FAILED, PROCESSING, REQUIRES_ACTION,
-                                  SUCCEEDED)
-from fund.core import audit
-from fund.core import clock
+                                  SUCCEEDED, Payment)
 
 log = logging.getLogger(__name__)
 
@@ -142,19 +140,33 @@ def payment_for_intent(intent):
     return payment
 
 
+def settle(payment, intent, actor):
+    """Apply a fresh PaymentIntent to a payment, commit, and send the mail it caused.
+
+    Used by the donor's request, the 3-D Secure return, webhooks and
+    stripe-sync alike: the row lock and the state check make the success
+    effects (signals.payment_succeeded: the receipt, the thank-you mail, the
+    ledger) run only for the caller that makes the transition.
+    """
+    payment = lock(payment.id)
+    apply_intent(payment, intent, actor)
+    db.session.commit()
+    mail.deliver_committed()
+    return payment
+
+
 def catch_up(payment, actor):
-    """Re-read the payment's intent and settle it (receipt and mail on success); commits.
+    """Re-read the payment's intent and settle it; commits.
 
     Used when a refund or dispute shows Stripe knows more than we do.
     """
-    from fund.giving import gifts as donations  # donations builds on this module
     if not payment.stripe_payment_intent_id:
         return payment
     intent = gateway.retrieve_intent(payment.stripe_payment_intent_id)
-    return donations.settle(payment, intent, actor)
+    return settle(payment, intent, actor)
 
 
-def apply_intent(payment, intent, actor):
+def apply_intent(payment, intent, actor, *, succeeded_at=None):
     """Move `payment` to the state Stripe reports; return True if it changed.
 
     A repeated or stale report (e.g. `processing` after `succeeded`) is a
@@ -165,17 +177,33 @@ def apply_intent(payment, intent, actor):
     old = payment.state
     if new == old or not can_transition(old, new):
         return False
-    payment.state = new
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
     if intent.latest_charge:
         payment.stripe_charge_id = intent.latest_charge
+    if new == SUCCEEDED:
+        return mark_succeeded(payment, actor, at=succeeded_at, intent=intent.id)
+    payment.state = new
     if new == FAILED:
         payment.failure_code = intent.error_code
         payment.failure_message = (intent.error_message or "")[:500]
-    if new == SUCCEEDED:
-        payment.succeeded_at = clock.now()
-        record_settlement(payment)
     audit.record(actor, f"payment.{new}", payment, previous=old, intent=intent.id)
+    return True
+
+
+def mark_succeeded(payment, actor, *, at=None, **audit_data):
+    """The money arrived: record it and tell every package (no commit).
+
+    `at` is when Stripe collected it (the date received printed on the
+    receipt), when known better than now, e.g. a paid invoice's paid_at.
+    """
+    if not can_transition(payment.state, SUCCEEDED):
+        return False
+    old = payment.state
+    payment.state = SUCCEEDED
+    payment.succeeded_at = at or clock.now()
+    record_settlement(payment)
+    audit.record(actor, "payment.succeeded", payment, previous=old, **audit_data)
+    signals.payment_succeeded.send(payment, actor=actor)
     return True
 
 
@@ -192,6 +220,7 @@ def record_settlement(payment):
         payment.fee = settlement.fee
         payment.net = settlement.net
         payment.available_on = settlement.available_on
+        signals.payment_settled.send(payment)
 
 
 def mark_failed(payment, *, code, message, actor):

@@ -2,7 +2,7 @@
 
 `sync(since=...)` re-reads recent PaymentIntents, the payments we still hold
 in a non-final state, refunds and open disputes, and applies each through
-the same code the webhooks use (donations.settle, refunds.record,
+the same code the webhooks use (payments.settle, refunds.record,
 disputes.record). Those are idempotent, so running it twice, or alongside
 the webhooks, changes nothing the second time. `flask fund stripe-sync` and a
 periodic job call it.
@@ -17,9 +17,8 @@ from fund.payments.stripe import api as gateway
 from fund.payments.models import Payment
 from fund.payments.models import CREATED, FINAL_STATES, SUCCEEDED
 from fund.core import audit
-from fund.core import clock
+from fund.core import clock, jobs
 from fund.payments import disputes
-from fund.giving import gifts as donations
 from fund.payments import services as payments
 from fund.payments import refunds
 
@@ -99,7 +98,7 @@ def _abandon(since, seen, actor, report):
 def _settle(payment, intent, actor, report):
     report.checked += 1
     before = payment.state
-    payment = donations.settle(payment, intent, actor)  # commits; receipt and mail once
+    payment = payments.settle(payment, intent, actor)  # commits; receipt and mail once
     if payment.state != before:
         report.note(f"payment {payment.id} ({intent.id}): {before} -> {payment.state}")
 
@@ -156,3 +155,13 @@ def _disputes(actor, report):
         outcome = disputes.record(info, actor)
         if outcome in ("recorded", "updated"):
             report.note(f"dispute {info.id}: {outcome} ({info.status})")
+
+
+SYNC_WINDOW = timedelta(days=3)
+
+
+@jobs.task("fund.stripe_sync", every=timedelta(hours=1))
+def sync_recent():
+    """Periodic: repair what the last few days' lost webhooks left behind."""
+    report = sync(since=clock.now() - SYNC_WINDOW)
+    return {"repaired": len(report.repaired), "problems": len(report.problems)}

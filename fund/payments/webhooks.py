@@ -1,26 +1,37 @@
 """Stripe webhook events: stored once, acted on from a fresh read of Stripe.
 
-Each event type maps to one handler in HANDLERS. A handler gets the stored
-StripeEvent row and the event's object (which it must not trust: it re-reads
-what it acts on from Stripe), applies its effect in the current transaction
-and commits, returning the outcome it wants recorded.
+Each event type maps to one handler, registered with `@handles(...)` by the
+module that owns the effect (payment intents here, refunds and disputes in
+their modules, monthly invoices in fund.giving.pledges). A handler gets the
+stored StripeEvent row and the event's object (which it must not trust: it
+re-reads what it acts on from Stripe), applies its effect and commits,
+returning the outcome it wants recorded.
 """
 import logging
 
 from sqlalchemy.exc import IntegrityError
 
+from fund.core import audit, clock
 from fund.core.extensions import db
-from fund.payments.stripe import api as gateway
-from fund.payments.models import StripeEvent
-from fund.core import audit
-from fund.giving import gifts as donations
+from fund.payments import instructions
 from fund.payments import services as payments
-from fund.giving import async_methods as async_payments
-from fund.giving import pledges  # giving: konbini, bank transfer, monthly
-from fund.payments import disputes
-from fund.payments import refunds
+from fund.payments.models import StripeEvent
+from fund.payments.stripe import api as gateway
 
 log = logging.getLogger(__name__)
+
+HANDLERS = {}
+
+
+def handles(*event_types):
+    """Register the decorated function as the handler of these event types (one each)."""
+    def register(handler):
+        for event_type in event_types:
+            if HANDLERS.get(event_type, handler) is not handler:
+                raise RuntimeError(f"two handlers for {event_type}")
+            HANDLERS[event_type] = handler
+        return handler
+    return register
 
 
 def handle_event(event_id, event_type, obj):
@@ -49,40 +60,22 @@ def handle_event(event_id, event_type, obj):
     return outcome
 
 
-def _payment_intent_event(event, obj):
+# Konbini and bank transfer: failing or being canceled once the instructions ran
+# out is an expiry, not a failure; cards (and everything else) are settled.
+EXPIRY_EVENTS = ("payment_intent.payment_failed", "payment_intent.canceled")
+
+
+@handles("payment_intent.succeeded", "payment_intent.processing",
+         "payment_intent.requires_action", *EXPIRY_EVENTS)
+def on_payment_intent(event, obj):
     payment = payments.find_payment(obj.get("id"), obj.get("metadata"))
     if payment is None:
         return "unknown_object"
     intent = gateway.retrieve_intent(obj["id"])
+    actor = audit.stripe_event(event.stripe_event_id)
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
-    donations.settle(payment, intent, audit.stripe_event(event.stripe_event_id))  # commits
+    if event.type in EXPIRY_EVENTS and instructions.has_expired(payment, intent, clock.now()):
+        instructions.expire(payment, intent, actor)
+    else:
+        payments.settle(payment, intent, actor)  # commits
     return "processed"
-
-
-HANDLERS = {
-    # Monthly giving (fund.services.pledges): each re-reads the invoice/subscription.
-    "invoice.paid": pledges.on_invoice_paid,
-    "invoice.payment_failed": pledges.on_invoice_payment_failed,
-    "customer.subscription.updated": pledges.on_subscription_event,
-    "customer.subscription.deleted": pledges.on_subscription_event,
-    "payment_intent.succeeded": _payment_intent_event,
-    "payment_intent.payment_failed": _payment_intent_event,
-    "payment_intent.processing": _payment_intent_event,
-    "payment_intent.requires_action": _payment_intent_event,
-    "payment_intent.canceled": _payment_intent_event,
-    "charge.refunded": refunds.on_charge_refunded,
-    "charge.refund.updated": refunds.on_refund_event,
-    "refund.created": refunds.on_refund_event,
-    "refund.updated": refunds.on_refund_event,
-    "refund.failed": refunds.on_refund_event,
-    "charge.dispute.created": disputes.on_dispute_event,
-    "charge.dispute.updated": disputes.on_dispute_event,
-    "charge.dispute.closed": disputes.on_dispute_event,
-    "charge.dispute.funds_withdrawn": disputes.on_dispute_event,
-    "charge.dispute.funds_reinstated": disputes.on_dispute_event,
-}
-
-# Konbini and bank transfer: failing or being canceled once the instructions ran
-# out is an expiry, not a failure (fund.services.async_payments); cards unchanged.
-for _type in ("payment_intent.payment_failed", "payment_intent.canceled"):
-    HANDLERS[_type] = async_payments.wrap_intent_handler(HANDLERS[_type])

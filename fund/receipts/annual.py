@@ -95,12 +95,12 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
         if is_current(donor, year):
             raise Conflict(f"The annual receipt {existing.number} for {year} is already "
                            "up to date.", code="already_issued")
-        receipts._void(existing, UPDATED_REASON, actor)
+        receipts.mark_void(existing, UPDATED_REASON, actor)
     # Per-gift receipts hand their gifts over to the summary.
     for gift in gifts:
         single = receipts.covering_receipt(gift)
         if single is not None:
-            receipts._void(single, CONSOLIDATED_REASON, actor)
+            receipts.mark_void(single, CONSOLIDATED_REASON, actor)
     if existing is not None:
         sequence, revision = existing.sequence, receipts.latest_revision(existing) + 1
     else:

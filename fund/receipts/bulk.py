@@ -3,7 +3,7 @@
 Each piece of work is a plain function taking a `progress(done, total)`
 callback, so the shell (`flask fund receipts …`, click.progressbar) and the
 accountant's page (a ReceiptJob row the page polls) run the same code.
-With CELERY_BROKER_URL a job is queued for the Celery worker (fund/tasks.py);
+With CELERY_BROKER_URL a job is queued for the Celery worker (fund.core.jobs);
 without it, it runs in a background thread of the web process;
 RECEIPT_JOBS_INLINE runs it in the request (tests).
 
@@ -17,7 +17,6 @@ import hashlib
 import io
 import logging
 import os
-import threading
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -29,7 +28,7 @@ from fund.core.errors import FundError, NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
 from fund.receipts.models import Receipt, ReceiptJob, ReceiptLine
-from fund.core import audit
+from fund.core import audit, jobs
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
 from fund.receipts import issuing as receipts
@@ -37,6 +36,7 @@ from fund.receipts import issuing as receipts
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 100
+RECEIPT_JOB = "fund.receipt_job"
 CSV_FIELDS = ("number", "kind", "status", "issued_on", "received_on", "year", "donor",
               "amount", "currency", "purpose", "void_reason", "sha256", "file")
 
@@ -198,26 +198,11 @@ def start(*, kind, params, staff):
     audit.record(audit.staff(staff) if staff else audit.SYSTEM, f"receipt_job.{kind}", job,
                  **params)
     db.session.commit()
-    if current_app.config.get("RECEIPT_JOBS_INLINE"):
-        run(job.id)
-    elif current_app.config.get("CELERY_BROKER_URL"):
-        from fund.core import jobs as tasks
-        tasks.enqueue(current_app._get_current_object(), tasks.RECEIPT_JOB, job.id)
-    else:
-        app = current_app._get_current_object()
-        threading.Thread(target=_thread_main, args=(app, job.id), daemon=True,
-                         name=f"receipt-job-{job.id}").start()
+    jobs.start(RECEIPT_JOB, job.id, inline=current_app.config.get("RECEIPT_JOBS_INLINE"))
     return job
 
 
-def _thread_main(app, job_id):
-    with app.app_context():
-        try:
-            run(job_id)
-        finally:
-            db.session.remove()
-
-
+@jobs.task("fund.receipt_job")
 def run(job_id):
     """Run one job to the end, keeping its row's progress current."""
     job = db.session.get(ReceiptJob, job_id)

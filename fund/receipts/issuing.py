@@ -8,9 +8,10 @@ it is voided (its PDF then says 無効) and reissued under the same number with
 a -N suffix (再発行). A partial unique index on active receipt lines makes
 "each gift on at most one valid receipt" a database fact.
 
-`issue_for_donation` and `on_refund` do not commit (they run inside the
-payment's or refund's transaction); `void` and `reissue` are office actions
-and commit.
+`issue_for_donation`, `mark_void` and `reissue_in_transaction` do not commit
+(they run inside the payment's or refund's transaction); `void` and `reissue`
+are office actions and commit. fund.receipts.reactions follows refunds and
+lost disputes.
 """
 import hashlib
 import logging
@@ -19,7 +20,7 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from fund.receipts import pdf
+from fund.receipts import fonts, pdf
 from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -86,8 +87,8 @@ def donor_snapshot(donor):
 
 
 def net_amount(donation):
-    """What the receipt may state: paid minus refunds (and lost disputes)."""
-    return getattr(donation, "net_amount", donation.paid_amount)
+    """What the receipt may state: paid minus refunds and lost disputes."""
+    return donation.net_amount
 
 
 def issue_after_payment(*, donation, actor):
@@ -145,7 +146,7 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
 
 def void(*, receipt, reason, actor):
     """Void a valid receipt with a reason; its PDF then carries 無効. Commits."""
-    _void(receipt, reason, actor)
+    mark_void(receipt, reason, actor)
     db.session.commit()
     return receipt
 
@@ -156,30 +157,13 @@ def reissue(*, receipt, actor, amount=None):
     A still-valid receipt is voided first; the reissue prints the donor's
     current name and address and the gift's amount net of refunds.
     """
-    new = _reissue(receipt, actor, amount)
+    new = reissue_in_transaction(receipt, actor, amount)
     db.session.commit()
     return new
 
 
-def on_refund(*, donation, actor):
-    """Called inside a succeeded refund's transaction (no commit).
-
-    Voids the gift's valid receipt and, while money remains (paid minus
-    refunded), reissues it for what remains. Returns the reissue or None.
-    """
-    receipt = covering_receipt(donation)
-    if receipt is None:
-        return None
-    _void(receipt, REFUND_REASON, actor)
-    if not any(net_amount(line.donation) > 0 for line in receipt.lines):
-        return None
-    new = _reissue(receipt, actor, None)
-    from fund.receipts import mail as receipt_mail
-    receipt_mail.queue_receipt_mail(new)
-    return new
-
-
-def _void(receipt, reason, actor):
+def mark_void(receipt, reason, actor):
+    """Void a valid receipt inside the caller's transaction (no commit)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give a reason for voiding the receipt.",
@@ -206,7 +190,8 @@ def latest_revision(receipt):
     ).scalar_one()
 
 
-def _reissue(receipt, actor, amount):
+def reissue_in_transaction(receipt, actor, amount=None):
+    """Void (if still valid) and reissue under the same number (no commit)."""
     pdf_check()
     latest = latest_revision(receipt)
     if latest != receipt.revision:
@@ -215,7 +200,7 @@ def _reissue(receipt, actor, amount):
                        f"work on that one.", code="superseded")
     lines = _reissue_lines(receipt, amount)
     if receipt.status == VALID:
-        _void(receipt, REISSUE_REASON, actor)
+        mark_void(receipt, REISSUE_REASON, actor)
     for line in lines:
         if covering_receipt(line.donation) is not None:
             raise Conflict("A gift on this receipt already has another valid receipt.",
@@ -266,16 +251,16 @@ def _reissue_lines(receipt, amount):
 
 def pdf_check():
     try:
-        pdf.require_japanese_font()
-    except pdf.FontMissing as err:
+        fonts.require_japanese_font()
+    except fonts.FontMissing as err:
         raise ReceiptUnavailable(str(err), code="font_missing") from err
 
 
 def startup_check(app):
     """Log at start whether receipts can be issued (fonts); never stops the app."""
     try:
-        family = pdf.require_japanese_font()
-    except pdf.FontMissing as err:
+        family = fonts.require_japanese_font()
+    except fonts.FontMissing as err:
         app.logger.error("receipts disabled: %s (run `make fonts`)", err)
         return False
     app.logger.info("receipts: Japanese font %s found", family)

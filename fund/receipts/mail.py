@@ -1,14 +1,15 @@
 """Mail that carries a receipt link: annual summaries and reissues.
 
-The first receipt of a card gift goes out with the thank-you mail
-(services/donations.py); these go through the same outbox, so a failed send
+The first receipt of a gift goes out with the thank-you mail
+(fund.giving.settlement); these go through the same outbox, so a failed send
 is visible at /office/mail and retried by `flask fund mail-retry`.
 """
 from flask import current_app, render_template
 
 from fund.core.money import format_yen
-from fund.receipts import links
 from fund.core import mail
+from fund.core.extensions import db
+from fund.receipts import links
 
 SUBJECTS = {
     ("ja", "single"): "【QST未来基金】寄附金受領証明書 {number}",
@@ -31,3 +32,10 @@ def queue_receipt_mail(receipt):
         max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"])
     return mail.queue(to=donor.email, subject=subject, body=body, kind="receipt",
                       receipt=receipt)
+
+
+def send_link(receipt):
+    """Queue the receipt's link for its donor, commit, and send it now."""
+    queue_receipt_mail(receipt)
+    db.session.commit()
+    mail.deliver_committed()

@@ -7,6 +7,8 @@ with `context()`.
 import unicodedata
 from pathlib import Path
 
+from fund.receipts.fonts import drawable
+
 
 GENERATOR = "QST Future Fund"
 
@@ -105,7 +107,6 @@ TEXT_LIMITS = (180, 360, 540)      # address / purpose
 
 
 def _text(value):
-    from fund.receipts.pdf import drawable  # pdf imports this module; the glyph check lives there
     return "" if value is None else drawable(str(value))
 
 

@@ -2,16 +2,14 @@
 issue one that is missing, send the link again, issue an annual summary."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from fund.core import audit
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
 from fund.donors.models import Donor
 from fund.giving.models import Donation
-from fund.receipts.models import Receipt
-from fund.core import audit
-from fund.core import mail
-from fund.receipts import annual as receipt_annual
-from fund.receipts import mail as receipt_mail
 from fund.receipts import issuing as receipts
+from fund.receipts import office as receipt_office
+from fund.receipts.models import Receipt
 from fund.web.auth import current_staff, guard
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office/receipts")
@@ -24,12 +22,6 @@ def _receipt(receipt_id):
 
 def _actor():
     return audit.staff(current_staff())
-
-
-def _send(receipt):
-    message = receipt_mail.queue_receipt_mail(receipt)
-    db.session.commit()
-    mail.deliver([message.id])
 
 
 @bp.get("/")
@@ -74,19 +66,15 @@ def reissue(receipt_id):
     if raw and not raw.isdigit():
         raise ValidationFailed("The amount must be a whole number of yen.",
                                errors={"amount": ["not a number"]})
-    new = receipts.reissue(receipt=_receipt(receipt_id), actor=_actor(),
-                           amount=int(raw) if raw else None)
-    _send(new)
+    new = receipt_office.reissue_and_send(receipt=_receipt(receipt_id), actor=_actor(),
+                                          amount=int(raw) if raw else None)
     flash(f"Reissued as {new.number}; the donor was sent the new link.")
     return redirect(url_for(".detail", receipt_id=new.id))
 
 
 @bp.post("/<int:receipt_id>/send")
 def send(receipt_id):
-    receipt = _receipt(receipt_id)
-    if receipt.status != "valid":
-        raise ValidationFailed("A void receipt is not sent to the donor.")
-    _send(receipt)
+    receipt = receipt_office.send_again(receipt=_receipt(receipt_id))
     flash(f"The link to {receipt.number} was sent (see Mail for the outcome).")
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
@@ -97,9 +85,7 @@ def issue():
     donation = db.session.get(Donation, int(donation_id)) if donation_id.isdigit() else None
     if donation is None:
         raise ValidationFailed("No donation with that number.", errors={"donation_id": ["unknown"]})
-    receipt = receipts.issue_for_donation(donation=donation, actor=_actor())
-    db.session.commit()
-    _send(receipt)
+    receipt = receipt_office.issue_and_send(donation=donation, actor=_actor())
     flash(f"Receipt {receipt.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
@@ -110,7 +96,6 @@ def annual():
     donor = db.session.get(Donor, int(donor_id)) if donor_id.isdigit() else None
     if donor is None or not year.isdigit():
         raise ValidationFailed("Give a donor number and a year.")
-    summary = receipt_annual.issue_annual(donor=donor, year=int(year), actor=_actor())
-    _send(summary)
+    summary = receipt_office.annual_and_send(donor=donor, year=int(year), actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))

@@ -7,18 +7,19 @@ from marshmallow import ValidationError
 
 from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
                               ValidationFailed)
-from fund.payments.stripe import api as gateway
+from fund.campaigns import services as campaign_services
+from fund.core import audit, clock, ratelimit
 from fund.core.i18n import locale, translate
 from fund.core.money import format_yen
-from fund.giving.schemas import DonationCreateSchema
 from fund.giving import async_methods as async_payments
-from fund.core import audit
-from fund.giving import totals as campaigns
-from fund.core import clock
+from fund.giving import card, pledges
 from fund.giving import gifts as donations
+from fund.giving import totals as campaigns
+from fund.giving.schemas import DonationCreateSchema
+from fund.payments import instructions as payment_instructions
+from fund.payments.stripe import api as gateway
+from fund.receipts import issuing as receipts
 from fund.receipts import links
-from fund.giving import pledges
-from fund.core import ratelimit
 
 bp = Blueprint("public", __name__)
 
@@ -41,7 +42,7 @@ def donors():
     campaign = None
     slug = request.args.get("campaign")
     if slug:
-        campaign = campaigns.campaign_by_slug(slug)
+        campaign = campaign_services.campaign_by_slug(slug)
         if campaign is None:
             abort(404, description=translate("error.destination"))
     listing = campaigns.donor_list(campaign)
@@ -52,11 +53,11 @@ def _form_page(values, errors=None, payment_error=None, status=200):
     cfg = current_app.config
     lang = locale()
     now = clock.now()
-    campaign_list, projects = campaigns.destinations(now)
+    campaign_list, projects = campaign_services.destinations(now)
     try:
-        destination = donations.resolve_destination(values.get("destination"))
+        destination = donations.resolve_destination(values.get("destination"), lang)
     except NotFound:  # an unknown destination is shown as an error on the form
-        destination = donations.resolve_destination("general")
+        destination = donations.resolve_destination("general", lang)
         errors = dict(errors or {})
         errors.setdefault("destination", translate("error.destination"))
     return render_template(
@@ -89,9 +90,7 @@ def _translate_errors(messages):
             continue
         key = problems[0] if problems else "error.required"
         if key == "error.too_long":
-            limit = DonationCreateSchema._declared_fields[field].validate.max \
-                if field in DonationCreateSchema._declared_fields else 0
-            out[field] = translate(key, max=limit)
+            out[field] = translate(key, max=DonationCreateSchema.max_length(field))
         elif key.startswith("error."):
             out[field] = translate(key, **params)
         else:  # unknown field or marshmallow's own message
@@ -128,7 +127,7 @@ def donate():
     if data["frequency"] == "monthly":
         return _monthly_donation(values, data, token)
     try:
-        payment = donations.start_card_donation(data=data, card_token=token, lang=locale(),
+        payment = card.start_card_donation(data=data, card_token=token, lang=locale(),
                                                 checkout_key=checkout_key)
     except PaymentDeclined:
         # A new attempt with another card is a new checkout.
@@ -194,7 +193,7 @@ def pay(public_id):
                     if p.method in ("konbini", "bank_transfer")), None)
     if payment is None:
         return redirect(url_for("public.thanks", public_id=public_id))
-    instructions = async_payments.instructions_for(payment)
+    instructions = payment_instructions.instructions_for(payment)
     lang = locale()
     return render_template(
         "public/pay.html", donation=donation, payment=payment, instructions=instructions,
@@ -228,9 +227,8 @@ def authenticate(public_id):
     payment = donation.payments[-1]
     if not donations.needs_action(payment):
         return redirect(url_for("public.thanks", public_id=public_id))
-    intent = gateway.retrieve_intent(payment.stripe_payment_intent_id)
     return render_template("public/authenticate.html", donation=donation,
-                           client_secret=intent.client_secret, stripe_js=gateway.js_url(),
+                           client_secret=card.authentication(payment), stripe_js=gateway.js_url(),
                            stripe_key=current_app.config["STRIPE_PUBLISHABLE_KEY"])
 
 
@@ -240,7 +238,7 @@ def authentication_return(public_id):
     donation = donations.donation_by_public_id(public_id)
     payment = donation.payments[-1]
     try:
-        payment = donations.refresh_from_stripe(payment, audit.donor(donation.donor_id))
+        payment = card.refresh_from_stripe(payment, audit.donor(donation.donor_id))
     except PaymentUnavailable:
         pass  # the webhook or stripe-sync settles it; the thank-you page says pending
     if donations.needs_action(payment) and request.args.get("failed"):
@@ -264,12 +262,12 @@ def thanks(public_id):
 def receipt_pdf(token):
     """A donor's receipt through the signed link in their email."""
     try:
-        receipt, data = links.open_link(token)
+        receipt = links.receipt_from_token(token)
     except links.LinkExpired:
         abort(410, description=translate("error.link_expired"))
     except links.LinkInvalid:
         abort(403, description=translate("error.link_invalid"))
-    return Response(data, mimetype="application/pdf", headers={
+    return Response(receipts.pdf_bytes(receipt), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"',
         "Cache-Control": "private, no-store",
     })

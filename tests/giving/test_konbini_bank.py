@@ -17,6 +17,7 @@ from fund.giving.models import Donation
 from fund.payments.models import Payment, PaymentInstructions
 from fund.receipts.models import Receipt
 from fund.giving import async_methods as async_payments
+from fund.payments import instructions as payment_instructions
 from tests.conftest import WEBHOOK_SECRET
 from tests.giving import stripe_objects as so
 from tests.support.forms import post_donation
@@ -201,9 +202,9 @@ def test_unpaid_bank_transfer_is_canceled_and_expired_after_the_deadline(
     so.add_json(online, responses.GET, f"/payment_intents/{obj['id']}", obj)
     canceled = dict(obj, status="canceled", next_action=None, cancellation_reason="abandoned")
     so.add_json(online, responses.POST, f"/payment_intents/{obj['id']}/cancel", canceled)
-    assert async_payments.expire_overdue() == (0, 0, 0)  # not yet due
+    assert payment_instructions.expire_overdue() == (0, 0, 0)  # not yet due
     with freeze_time(db.session.query(PaymentInstructions).one().expires_at + timedelta(hours=2)):
-        assert async_payments.expire_overdue() == (1, 0, 0)
+        assert payment_instructions.expire_overdue() == (1, 0, 0)
     [cancel] = so.calls_to(online, "POST", f"/payment_intents/{obj['id']}/cancel")
     assert cancel.request.headers["Idempotency-Key"] == f"fund-payment-{payment.id}-expire"
     db.session.expire_all()

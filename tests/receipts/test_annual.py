@@ -8,7 +8,8 @@ from fund.core.extensions import db
 from fund.receipts.models import Receipt
 from fund.receipts import annual as receipt_annual
 from fund.receipts import issuing as receipts
-from fund.giving.gifts import _on_success
+from fund.receipts import reactions
+from fund.giving.settlement import settle_gift
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text, refund
 
 
@@ -39,11 +40,11 @@ def test_annual_summary_lists_every_gift_of_the_year(ctx):
 def test_annual_preference_skips_per_gift_receipts(ctx):
     supporter = donor(receipt_preference="annual")
     gift = paid_gift(supporter)
-    _on_success(gift, ACTOR)
+    settle_gift(donation=gift, actor=ACTOR)
     db.session.commit()
     assert receipts.covering_receipt(gift) is None
     per_gift = paid_gift(donor())
-    _on_success(per_gift, ACTOR)
+    settle_gift(donation=per_gift, actor=ACTOR)
     db.session.commit()
     assert receipts.covering_receipt(per_gift).kind == "single"
 
@@ -78,7 +79,7 @@ def test_refund_on_a_summarised_gift_reissues_the_summary(ctx):
     refunded = paid_gift(person, amount=3000, at=_at(5))
     summary = receipt_annual.issue_annual(donor=person, year=2026, actor=ACTOR)
     refund(refunded, 3000)
-    new = receipts.on_refund(donation=refunded, actor=ACTOR)
+    new = reactions.follow_net_amount(donation=refunded, actor=ACTOR)
     db.session.commit()
     assert summary.status == "void" and new.kind == "annual" and new.amount == 3000
     assert [line.donation_id for line in new.lines] == [kept.id]

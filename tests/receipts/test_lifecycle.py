@@ -10,6 +10,7 @@ from fund.core.models import AuditEntry
 from fund.giving.models import Donation
 from fund.receipts.models import Receipt, ReceiptLine
 from fund.receipts import issuing as receipts
+from fund.receipts import reactions
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text, refund
 
 
@@ -91,7 +92,7 @@ def test_partial_refund_voids_and_reissues_for_the_rest(ctx):
     gift = paid_gift(amount=10000)
     original = _issue(gift)
     refund(gift, 4000)
-    new = receipts.on_refund(donation=gift, actor=ACTOR)
+    new = reactions.follow_net_amount(donation=gift, actor=ACTOR)
     db.session.commit()
     assert original.status == "void" and original.void_reason.startswith("返金")
     assert new.number == original.number + "-2" and new.amount == 6000
@@ -109,7 +110,7 @@ def test_full_refund_voids_without_reissue_and_reissue_is_refused(ctx):
     gift = paid_gift(amount=5000)
     original = _issue(gift)
     refund(gift, 5000)
-    assert receipts.on_refund(donation=gift, actor=ACTOR) is None
+    assert reactions.follow_net_amount(donation=gift, actor=ACTOR) is None
     db.session.commit()
     assert original.status == "void" and _valid_for(gift) == []
     with pytest.raises(Conflict, match="refunded in full"):
@@ -122,7 +123,7 @@ def test_full_refund_voids_without_reissue_and_reissue_is_refused(ctx):
 def test_refund_without_a_receipt_does_nothing(ctx):
     gift = paid_gift()
     refund(gift, 1000)
-    assert receipts.on_refund(donation=gift, actor=ACTOR) is None
+    assert reactions.follow_net_amount(donation=gift, actor=ACTOR) is None
 
 
 def test_a_gift_cannot_be_on_two_valid_receipts_even_bypassing_the_service(ctx):

@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 import pytest
 
 from fund import create_app
-from fund.receipts import pdf
+from fund.receipts import fonts as pdf  # the font checks live in fund.receipts.fonts
 from fund.core.extensions import db
 from fund.core.models import OutboundEmail
 from fund.receipts.models import Receipt
 from fund.receipts import links
 from fund.core import mail
 from fund.receipts import issuing as receipts
-from fund.giving.gifts import _on_success
+from fund.giving.settlement import settle_gift
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
 
 
@@ -62,7 +62,7 @@ def test_receipt_mail_attaches_the_pdf_when_configured(app, ctx, smtp_server):
     app.config["RECEIPT_ATTACH_PDF"] = True
     try:
         gift = paid_gift()
-        ids = _on_success(gift, ACTOR)
+        ids = settle_gift(donation=gift, actor=ACTOR)
         db.session.commit()
         mail.deliver(ids)
     finally:
@@ -135,7 +135,7 @@ def test_missing_font_refuses_receipts_clearly(ctx, no_japanese_font, caplog):
         receipts.issue_for_donation(donation=gift, actor=ACTOR)
     db.session.rollback()
     # A payment still succeeds; the receipt waits for the office.
-    _on_success(gift, ACTOR)
+    settle_gift(donation=gift, actor=ACTOR)
     db.session.commit()
     assert receipts.covering_receipt(gift) is None and gift.is_paid
 

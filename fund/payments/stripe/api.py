@@ -82,7 +82,7 @@ def _should_retry(err):
     return flag != "false"
 
 
-def _call(fn, *args, **kwargs):
+def call(fn, *args, **kwargs):
     """Run one Stripe call, retrying 429s, timeouts and 5xx, and translate its errors.
 
     `fn` is called again with the same arguments, so a write carries the same
@@ -115,7 +115,7 @@ def _call(fn, *args, **kwargs):
                             code="stripe_error") from err
 
 
-def _intent(obj):
+def to_intent(obj):
     err = obj.get("last_payment_error") or {}
     charge = obj.get("latest_charge")
     if isinstance(charge, dict):
@@ -132,7 +132,7 @@ def _intent(obj):
 
 def create_customer(*, idempotency_key, email, name, card_token, metadata):
     """Create a Customer holding the tokenised card as its default source."""
-    customer = _call(client().v1.customers.create, params={
+    customer = call(client().v1.customers.create, params={
         "email": email, "name": name, "source": card_token, "metadata": metadata,
     }, options={"idempotency_key": idempotency_key})
     return customer["id"], customer.get("default_source")
@@ -152,18 +152,18 @@ def create_card_intent(*, idempotency_key, amount, currency, customer, card, met
     if not is_offline():
         # Real Stripe needs to know where a redirect-based authentication returns.
         params["return_url"] = return_url
-    obj = _call(client().v1.payment_intents.create, params=params,
+    obj = call(client().v1.payment_intents.create, params=params,
                 options={"idempotency_key": idempotency_key})
-    return _intent(obj)
+    return to_intent(obj)
 
 
 def retrieve_intent(intent_id):
-    return _intent(_call(client().v1.payment_intents.retrieve, intent_id))
+    return to_intent(call(client().v1.payment_intents.retrieve, intent_id))
 
 
 def retrieve_settlement(charge_id):
     """Fee, net and availability date from the charge's balance transaction."""
-    charge = _call(client().v1.charges.retrieve, charge_id,
+    charge = call(client().v1.charges.retrieve, charge_id,
                    params={"expand": ["balance_transaction"]})
     txn = charge.get("balance_transaction")
     if not txn or isinstance(txn, str):
@@ -229,13 +229,13 @@ def create_refund(*, idempotency_key, payment_intent, amount, metadata):
     if not is_offline():
         # localstripe rejects `reason`; real Stripe shows it in the dashboard.
         params["reason"] = "requested_by_customer"
-    obj = _call(client().v1.refunds.create, params=params,
+    obj = call(client().v1.refunds.create, params=params,
                 options={"idempotency_key": idempotency_key})
     return _refund(obj)
 
 
 def retrieve_refund(refund_id):
-    return _refund(_call(client().v1.refunds.retrieve, refund_id))
+    return _refund(call(client().v1.refunds.retrieve, refund_id))
 
 
 def list_refunds(*, charge_id=None, since=None):
@@ -253,11 +253,11 @@ def list_refunds(*, charge_id=None, since=None):
 
 def retrieve_charge_intent(charge_id):
     """The PaymentIntent id a charge belongs to (to find our payment from a charge)."""
-    return _id_of(_call(client().v1.charges.retrieve, charge_id).get("payment_intent"))
+    return _id_of(call(client().v1.charges.retrieve, charge_id).get("payment_intent"))
 
 
 def retrieve_dispute(dispute_id):
-    return _dispute(_call(client().v1.disputes.retrieve, dispute_id))
+    return _dispute(call(client().v1.disputes.retrieve, dispute_id))
 
 
 def list_intents(since):
@@ -266,16 +266,16 @@ def list_intents(since):
     if is_offline():
         # localstripe cannot filter lists by `created`: filter here instead.
         rows = _list(client().v1.payment_intents.list, {})
-        return [_intent(obj) for obj in rows if int(obj.get("created") or 0) >= stamp]
+        return [to_intent(obj) for obj in rows if int(obj.get("created") or 0) >= stamp]
     rows = _list(client().v1.payment_intents.list, {"created": {"gte": stamp}})
-    return [_intent(obj) for obj in rows]
+    return [to_intent(obj) for obj in rows]
 
 
 def _list(method, params, page_size=100, max_pages=100):
     """Follow `starting_after` through a Stripe list (bounded, for safety)."""
     items, after = [], None
     for _ in range(max_pages):
-        page = _call(method, params={**params, "limit": page_size,
+        page = call(method, params={**params, "limit": page_size,
                                      **({"starting_after": after} if after else {})})
         data = page.get("data") or []
         items.extend(data)

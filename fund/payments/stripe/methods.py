@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from fund.core.errors import FundError
-from fund.payments.stripe.api import _call, _intent, client
+from fund.payments.stripe.api import call, client, to_intent
 
 # One Product carries every monthly gift; each subscription prices it inline.
 MONTHLY_PRODUCT_ID = "qst-fund-monthly"
 MONTHLY_PRODUCT_NAME = "QST未来基金 マンスリーサポーター (QST Future Fund monthly support)"
 
 
-def _ts(value):
+def timestamp(value):
     return datetime.fromtimestamp(int(value), timezone.utc) if value else None
 
 
@@ -25,7 +25,7 @@ def _ts(value):
 
 def create_contact_customer(*, idempotency_key, email, name, metadata):
     """A Customer without a card: bank transfers need one for the virtual account."""
-    customer = _call(client().v1.customers.create, params={
+    customer = call(client().v1.customers.create, params={
         "email": email, "name": name, "metadata": metadata,
     }, options={"idempotency_key": idempotency_key})
     return customer["id"]
@@ -35,20 +35,20 @@ def create_konbini_intent(*, idempotency_key, amount, name, email, expires_after
                           metadata):
     """Create and confirm a konbini PaymentIntent; it comes back requires_action
     with next_action.konbini_display_details (codes per store, expiry)."""
-    obj = _call(client().v1.payment_intents.create, params={
+    obj = call(client().v1.payment_intents.create, params={
         "amount": amount, "currency": "jpy", "payment_method_types": ["konbini"],
         "payment_method_data": {"type": "konbini",
                                 "billing_details": {"name": name, "email": email}},
         "payment_method_options": {"konbini": {"expires_after_days": expires_after_days}},
         "confirm": True, "metadata": metadata,
     }, options={"idempotency_key": idempotency_key})
-    return _intent(obj)
+    return to_intent(obj)
 
 
 def create_bank_transfer_intent(*, idempotency_key, amount, customer, metadata):
     """Create and confirm a jp_bank_transfer PaymentIntent funded from the customer's
     balance; it comes back requires_action with display_bank_transfer_instructions."""
-    obj = _call(client().v1.payment_intents.create, params={
+    obj = call(client().v1.payment_intents.create, params={
         "amount": amount, "currency": "jpy", "customer": customer,
         "payment_method_types": ["customer_balance"],
         "payment_method_data": {"type": "customer_balance"},
@@ -58,15 +58,15 @@ def create_bank_transfer_intent(*, idempotency_key, amount, customer, metadata):
         }},
         "confirm": True, "metadata": metadata,
     }, options={"idempotency_key": idempotency_key})
-    return _intent(obj)
+    return to_intent(obj)
 
 
 def cancel_intent(intent_id, *, idempotency_key):
     """Cancel an unpaid intent (its instructions expired)."""
-    obj = _call(client().v1.payment_intents.cancel, intent_id,
+    obj = call(client().v1.payment_intents.cancel, intent_id,
                 params={"cancellation_reason": "abandoned"},
                 options={"idempotency_key": idempotency_key})
-    return _intent(obj)
+    return to_intent(obj)
 
 
 # --- monthly giving ----------------------------------------------------------
@@ -121,17 +121,17 @@ def _invoice(obj):
         id=obj["id"], status=obj.get("status") or "", amount_paid=int(obj.get("amount_paid") or 0),
         currency=str(obj.get("currency") or "jpy").upper(), customer=obj.get("customer"),
         subscription=subscription, subscription_metadata=dict(details.get("metadata") or {}),
-        billing_reason=obj.get("billing_reason"), paid_at=_ts(paid_at), payment_intent=intent)
+        billing_reason=obj.get("billing_reason"), paid_at=timestamp(paid_at), payment_intent=intent)
 
 
 def ensure_monthly_product():
     """The Product monthly prices hang off, created under a fixed id the first time."""
     try:
-        return _call(client().v1.products.retrieve, MONTHLY_PRODUCT_ID)["id"]
+        return call(client().v1.products.retrieve, MONTHLY_PRODUCT_ID)["id"]
     except FundError as err:
         if getattr(err.__cause__, "http_status", None) != 404:
             raise
-    product = _call(client().v1.products.create, params={
+    product = call(client().v1.products.create, params={
         "id": MONTHLY_PRODUCT_ID, "name": MONTHLY_PRODUCT_NAME,
     }, options={"idempotency_key": f"fund-product-{MONTHLY_PRODUCT_ID}"})
     return product["id"]
@@ -144,7 +144,7 @@ def create_subscription(*, idempotency_key, customer, card, amount, product, met
     Secure fails the request (PaymentDeclined) instead of leaving a half-made
     subscription behind.
     """
-    obj = _call(client().v1.subscriptions.create, params={
+    obj = call(client().v1.subscriptions.create, params={
         "customer": customer,
         "items": [{"price_data": {"currency": "jpy", "product": product, "unit_amount": amount,
                                   "recurring": {"interval": "month"}}}],
@@ -156,15 +156,15 @@ def create_subscription(*, idempotency_key, customer, card, amount, product, met
 
 
 def retrieve_subscription(subscription_id):
-    return _subscription(_call(client().v1.subscriptions.retrieve, subscription_id))
+    return _subscription(call(client().v1.subscriptions.retrieve, subscription_id))
 
 
 def cancel_subscription(subscription_id):
     # DELETE is idempotent by definition: Stripe ignores idempotency keys on it,
     # and cancelling twice answers with the canceled subscription or an error we map.
-    return _subscription(_call(client().v1.subscriptions.cancel, subscription_id))
+    return _subscription(call(client().v1.subscriptions.cancel, subscription_id))
 
 
 def retrieve_invoice(invoice_id):
-    return _invoice(_call(client().v1.invoices.retrieve, invoice_id,
+    return _invoice(call(client().v1.invoices.retrieve, invoice_id,
                           params={"expand": ["payments"]}))

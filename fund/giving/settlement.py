@@ -1,0 +1,87 @@
+"""What a paid gift entails, whatever the method: the receipt if wanted, then the thank-you.
+
+This is the one settlement path. fund.payments sends signals.payment_succeeded
+when a card, konbini, bank-transfer or monthly-invoice payment succeeds; the
+receiver here issues the receipt the donor asked for and queues the mail (a
+monthly gift gets the monthly mail with its cancel link). It runs inside the
+payment's transaction and never commits; the sender commits and sends the mail.
+"""
+import logging
+
+from flask import current_app, render_template
+
+from fund.core import mail, signals
+from fund.core.errors import FundError
+from fund.core.extensions import db
+from fund.core.i18n import translate
+from fund.core.money import format_yen
+from fund.giving import pledges
+from fund.receipts import issuing as receipts
+from fund.receipts import links
+
+log = logging.getLogger(__name__)
+
+
+def settle_gift(*, donation, actor):
+    """Issue the receipt if wanted and queue the thank-you mail; return the mail ids.
+
+    A receipt that cannot be issued (e.g. no Japanese font) is logged for the
+    office and never undoes the payment.
+    """
+    receipt = None
+    if donation.wants_receipt:
+        try:
+            with db.session.begin_nested():
+                # Donors who prefer one annual summary get no per-gift receipt.
+                receipt = receipts.issue_after_payment(donation=donation, actor=actor)
+        except FundError as err:
+            # The payment stands; the office issues the receipt once fixed.
+            log.error("receipt for donation %s not issued: %s", donation.id, err.message)
+            receipt = None
+    if donation.pledge is not None:
+        pledge = donation.pledge
+        message = pledges.pledge_mail(pledge, "paid", donation=donation, receipt=receipt,
+                                      first=len(pledge.donations) == 1)
+    else:
+        message = thank_you_mail(donation, receipt)
+    db.session.flush()
+    return [message.id]
+
+
+def thank_you_mail(donation, receipt):
+    """Queue the thank-you mail of a one-off gift, in the donor's language."""
+    lang = donation.locale
+    if receipt:
+        subject = translate("mail.thanks.subject", lang, number=receipt.number)
+    else:
+        subject = translate("mail.thanks_noreceipt.subject", lang)
+    body = render_template(
+        f"email/thanks.{lang}.txt", donation=donation, donor=donation.donor,
+        amount=format_yen(donation.amount), receipt=receipt,
+        receipt_url=links.receipt_url(receipt) if receipt else None,
+        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        purpose=donation.purpose(lang))
+    return mail.queue(to=donation.donor.email, subject=subject, body=body,
+                      kind="thanks", receipt=receipt, donation=donation)
+
+
+def expired_mail(payment):
+    """Queue the mail telling the donor their konbini/bank-transfer request lapsed."""
+    donation = payment.donation
+    lang = donation.locale
+    body = render_template(f"email/instructions_expired.{lang}.txt", donation=donation,
+                           donor=donation.donor, amount=format_yen(payment.amount),
+                           method=payment.method)
+    return mail.queue(to=donation.donor.email, body=body, kind="instructions_expired",
+                      subject=translate("mail.instructions_expired.subject", lang),
+                      donation=donation)
+
+
+@signals.payment_succeeded.connect
+def _on_payment_succeeded(payment, actor):
+    settle_gift(donation=payment.donation, actor=actor)
+
+
+@signals.payment_expired.connect
+def _on_payment_expired(payment, actor):
+    expired_mail(payment)

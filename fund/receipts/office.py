@@ -1,0 +1,39 @@
+"""The office's receipt actions: each changes what it must, mails the donor, and commits once."""
+from fund.core import mail
+from fund.core.errors import ValidationFailed
+from fund.core.extensions import db
+from fund.receipts import annual, issuing
+from fund.receipts import mail as receipt_mail
+from fund.receipts.models import VALID
+
+
+def _commit_and_send(receipt):
+    receipt_mail.queue_receipt_mail(receipt)
+    db.session.commit()
+    mail.deliver_committed()
+    return receipt
+
+
+def issue_and_send(*, donation, actor):
+    """Issue the missing receipt of a paid gift and send the donor its link."""
+    return _commit_and_send(issuing.issue_for_donation(donation=donation, actor=actor))
+
+
+def reissue_and_send(*, receipt, actor, amount=None):
+    """Reissue under the same number (-N), voiding the old one, and send the new link."""
+    return _commit_and_send(issuing.reissue_in_transaction(receipt, actor, amount))
+
+
+def send_again(*, receipt):
+    """Send the link of a valid receipt once more."""
+    if receipt.status != VALID:
+        raise ValidationFailed("A void receipt is not sent to the donor.")
+    receipt_mail.send_link(receipt)
+    return receipt
+
+
+def annual_and_send(*, donor, year, actor):
+    """Issue (or bring up to date) a donor's annual summary and send its link."""
+    summary = annual.issue_annual(donor=donor, year=year, actor=actor, commit=False)
+    summary.sha256 = issuing.hash_of(summary)
+    return _commit_and_send(summary)
