@@ -14,8 +14,7 @@ from flask import current_app
 from sqlalchemy import inspect
 
 from fund.core.extensions import db
-from fund.core.models import OutboundEmail
-from fund.core.models import FAILED, QUEUED, SENT
+from fund.core.models import MailStatus, OutboundEmail
 from fund.core import clock, jobs, signals
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ def _send(message):
 
 def deliver(message_ids=None):
     """Send queued (or given) messages; return (sent, failed) counts."""
-    query = db.select(OutboundEmail).where(OutboundEmail.status.in_([QUEUED, FAILED]))
+    query = db.select(OutboundEmail).where(OutboundEmail.status.in_([MailStatus.QUEUED, MailStatus.FAILED]))
     if message_ids is not None:
         if not message_ids:
             return 0, 0
@@ -90,12 +89,12 @@ def deliver(message_ids=None):
         try:
             _send(message)
         except (OSError, smtplib.SMTPException) as err:
-            message.status = FAILED
+            message.status = MailStatus.FAILED
             message.last_error = str(err)[:500]
             failed += 1
             log.warning("mail %s to %s failed: %s", message.id, message.to_address, err)
         else:
-            message.status = SENT
+            message.status = MailStatus.SENT
             message.sent_at = clock.now()
             message.last_error = None
             sent += 1

@@ -1,5 +1,6 @@
 """Models of the core: column helpers, the audit log and the mail outbox."""
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from fund.core.extensions import db
 
@@ -50,9 +51,12 @@ class AuditEntry(db.Model):
     def __repr__(self):
         return f"<AuditEntry {self.action} {self.subject_type}:{self.subject_id}>"
 
-QUEUED = "queued"
-SENT = "sent"
-FAILED = "failed"
+class MailStatus(StrEnum):
+    """queued -> sent, or -> failed (retried until sent)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class OutboundEmail(db.Model):
@@ -68,12 +72,12 @@ class OutboundEmail(db.Model):
     kind = db.Column(db.String(32), nullable=False)
     receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
     donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"))
-    status = db.Column(db.String(16), nullable=False, default=QUEUED, index=True)
+    status = db.Column(db.String(16), nullable=False, default=MailStatus.QUEUED.value, index=True)
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.String(500))
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
     sent_at = db.Column(TZDateTime)
 
     __table_args__ = (
-        db.CheckConstraint(f"status IN ('{QUEUED}', '{SENT}', '{FAILED}')", name="status"),
+        db.CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
     )

@@ -18,7 +18,7 @@ from fund.donors import services as donors
 from fund.giving import gifts
 from fund.payments import instructions as payment_instructions
 from fund.payments import services as payments
-from fund.payments.models import ASYNC_METHODS, REQUIRES_ACTION
+from fund.payments.models import ASYNC_METHODS, PaymentState
 from fund.payments.stripe import api as gateway
 from fund.payments.stripe import methods as stripe_methods
 
@@ -95,7 +95,7 @@ def start_async_donation(*, data, method, lang):
         raise
     payment.stripe_payment_intent_id = intent.id
     payment = payments.settle(payment, intent, actor)  # commits: requires_action
-    if payment.state == REQUIRES_ACTION:
+    if payment.state == PaymentState.REQUIRES_ACTION:
         saved = payment_instructions.save_from_intent(payment, intent)
         _instructions_mail(payment, saved)
         db.session.commit()

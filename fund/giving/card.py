@@ -14,7 +14,7 @@ from fund.donors import services as donors
 from fund.giving import gifts
 from fund.giving.models import Donation
 from fund.payments import services as payments
-from fund.payments.models import CREATED
+from fund.payments.models import PaymentState
 from fund.payments.stripe import api as gateway
 
 
@@ -59,7 +59,7 @@ def _donation_for_checkout(checkout_key):
 def _resume(donation, data, card_token, lang):
     """The same form again: never a second charge for one submitted gift."""
     payment = donation.payments[-1]
-    if payment.state != CREATED or payment.stripe_payment_intent_id:
+    if payment.state != PaymentState.CREATED or payment.stripe_payment_intent_id:
         return payment  # already decided, or waiting on 3-D Secure: show where it stands
     if data["amount"] != donation.amount:
         raise Conflict(translate("error.checkout_changed", lang), code="checkout_changed")

@@ -14,7 +14,7 @@ from fund.core.errors import NotFound
 from fund.core.extensions import db
 from fund.core.i18n import translate
 from fund.giving.models import Donation
-from fund.payments.models import REQUIRES_ACTION, Payment
+from fund.payments.models import Payment, PaymentState
 
 
 @dataclass
@@ -103,4 +103,4 @@ def donation_by_public_id(public_id):
 
 
 def needs_action(payment):
-    return payment.state == REQUIRES_ACTION
+    return payment.state == PaymentState.REQUIRES_ACTION

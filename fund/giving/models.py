@@ -10,8 +10,8 @@ from enum import StrEnum
 
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
-from fund.payments.models import (CANCELED, DISPUTE_OPEN_STATES, EXPIRED, FAILED, LOST,
-                                  REFUND_OPEN_STATES, SUCCEEDED)
+from fund.payments.models import (DISPUTE_OPEN_STATES, REFUND_OPEN_STATES, DisputeState,
+                                  PaymentState, RefundState)
 
 DESIGNATIONS = ("general", "campaign", "project")
 
@@ -59,11 +59,11 @@ class Donation(db.Model):
 
     @property
     def succeeded_payment(self):
-        return next((p for p in self.payments if p.state == SUCCEEDED), None)
+        return next((p for p in self.payments if p.state == PaymentState.SUCCEEDED), None)
 
     @property
     def paid_amount(self):
-        return sum(p.amount for p in self.payments if p.state == SUCCEEDED)
+        return sum(p.amount for p in self.payments if p.state == PaymentState.SUCCEEDED)
 
     @property
     def is_paid(self):
@@ -80,12 +80,12 @@ class Donation(db.Model):
     @property
     def refunded_amount(self):
         """Money given back by refunds that Stripe reports as succeeded."""
-        return sum(r.amount for r in self.refunds if r.state == SUCCEEDED)
+        return sum(r.amount for r in self.refunds if r.state == RefundState.SUCCEEDED)
 
     @property
     def disputed_lost_amount(self):
         """Money taken back by the card issuer in disputes we lost."""
-        return sum(d.amount for d in self.disputes if d.state == LOST)
+        return sum(d.amount for d in self.disputes if d.state == DisputeState.LOST)
 
     @property
     def net_amount(self):
@@ -116,7 +116,8 @@ class Donation(db.Model):
         if not self.payments:
             return "pending"
         last = self.payments[-1]
-        return "failed" if last.state in (FAILED, CANCELED, EXPIRED) else "pending"
+        return "failed" if last.state in (PaymentState.FAILED, PaymentState.CANCELED,
+                                                 PaymentState.EXPIRED) else "pending"
 
     @property
     def received_at(self):

@@ -21,7 +21,7 @@ from fund.giving import gifts, pledge_links
 from fund.giving.models import PLEDGE_TRANSITIONS as TRANSITIONS
 from fund.giving.models import Pledge, PledgeInvoice, PledgeStatus
 from fund.payments import services as payments
-from fund.payments.models import SUCCEEDED
+from fund.payments.models import PaymentState
 from fund.payments.stripe import api as gateway
 from fund.payments.stripe import methods as stripe_giving
 from fund.payments.webhooks import handles
@@ -170,7 +170,7 @@ def _mark_paid(payment, invoice, actor):
         intent = gateway.retrieve_intent(invoice.payment_intent)
         payment.stripe_payment_intent_id = intent.id
         payments.apply_intent(payment, intent, actor, succeeded_at=invoice.paid_at)
-    if payment.state != SUCCEEDED:
+    if payment.state != PaymentState.SUCCEEDED:
         payments.mark_succeeded(payment, actor, at=invoice.paid_at, invoice=invoice.id)
 
 

@@ -8,7 +8,7 @@ from fund.core import clock
 from fund.core.extensions import db
 from fund.giving import gifts as donations
 from fund.giving.models import Donation
-from fund.payments.models import LOST, SUCCEEDED, Dispute, Payment, Refund
+from fund.payments.models import Dispute, DisputeState, Payment, PaymentState, Refund, RefundState
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,15 @@ def net_amount_expression():
     this expression in queries say the same thing, and every page uses them.
     """
     paid = (db.select(func.coalesce(func.sum(Payment.amount), 0))
-            .where(Payment.donation_id == Donation.id, Payment.state == SUCCEEDED)
+            .where(Payment.donation_id == Donation.id, Payment.state == PaymentState.SUCCEEDED)
             .scalar_subquery())
     refunded = (db.select(func.coalesce(func.sum(Refund.amount), 0))
                 .join(Payment, Payment.id == Refund.payment_id)
-                .where(Payment.donation_id == Donation.id, Refund.state == SUCCEEDED)
+                .where(Payment.donation_id == Donation.id, Refund.state == RefundState.SUCCEEDED)
                 .scalar_subquery())
     lost = (db.select(func.coalesce(func.sum(Dispute.amount), 0))
             .join(Payment, Payment.id == Dispute.payment_id)
-            .where(Payment.donation_id == Donation.id, Dispute.state == LOST)
+            .where(Payment.donation_id == Donation.id, Dispute.state == DisputeState.LOST)
             .scalar_subquery())
     return paid - refunded - lost
 
@@ -95,7 +95,7 @@ def donor_list(campaign=None, limit=500):
     do not count. Everyone else is only counted as anonymous.
     """
     query = donations.with_money(db.select(Donation).join(Payment, Payment.donation_id == Donation.id)
-                       .where(Payment.state == SUCCEEDED)
+                       .where(Payment.state == PaymentState.SUCCEEDED)
                        .order_by(Payment.succeeded_at, Donation.id))
     if campaign is not None:
         query = query.where(Donation.campaign_id == campaign.id)

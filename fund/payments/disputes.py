@@ -10,26 +10,21 @@ import logging
 from fund.core.errors import NotFound
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
-from fund.payments.models import Dispute
-from fund.payments.models import LOST, NEEDS_RESPONSE, SUCCEEDED, UNDER_REVIEW, WON
+from fund.payments.models import (DISPUTE_OPEN_STATES, DISPUTE_TRANSITIONS, Dispute, DisputeState,
+                                  PaymentState)
 from fund.core import audit, mail, signals
 from fund.payments import services as payments
 from fund.payments.webhooks import handles
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = {
-    NEEDS_RESPONSE: {UNDER_REVIEW, WON, LOST},
-    UNDER_REVIEW: {NEEDS_RESPONSE, WON, LOST},
-    WON: set(),
-    LOST: set(),
-}
+TRANSITIONS = DISPUTE_TRANSITIONS
 
 # Stripe's statuses; an inquiry (warning_*) that closes took no money.
 STRIPE_STATES = {
-    "warning_needs_response": NEEDS_RESPONSE, "needs_response": NEEDS_RESPONSE,
-    "warning_under_review": UNDER_REVIEW, "under_review": UNDER_REVIEW,
-    "warning_closed": WON, "won": WON, "prevented": WON, "lost": LOST,
+    "warning_needs_response": DisputeState.NEEDS_RESPONSE, "needs_response": DisputeState.NEEDS_RESPONSE,
+    "warning_under_review": DisputeState.UNDER_REVIEW, "under_review": DisputeState.UNDER_REVIEW,
+    "warning_closed": DisputeState.WON, "won": DisputeState.WON, "prevented": DisputeState.WON, "lost": DisputeState.LOST,
 }
 
 
@@ -44,10 +39,10 @@ def record(info, actor):
     if payment is None:
         return "unknown_object"
     payment = payments.lock(payment.id)
-    if payment.state != SUCCEEDED:
+    if payment.state != PaymentState.SUCCEEDED:
         # A charge can only be disputed once it was paid: catch up first.
         payment = payments.catch_up(payment, actor)
-        if payment.state != SUCCEEDED:
+        if payment.state != PaymentState.SUCCEEDED:
             log.warning("dispute %s for unpaid payment %s left for stripe-sync", info.id, payment.id)
             return "deferred"
         payment = payments.lock(payment.id)
@@ -61,7 +56,7 @@ def record(info, actor):
     if dispute is None:
         dispute = Dispute(payment=payment, stripe_dispute_id=info.id, amount=info.amount,
                           currency=info.currency, reason=(info.reason or "")[:100],
-                          state=NEEDS_RESPONSE, stripe_status=info.status,
+                          state=DisputeState.NEEDS_RESPONSE, stripe_status=info.status,
                           evidence_due_by=info.evidence_due_by)
         db.session.add(dispute)
         db.session.flush()
@@ -76,11 +71,11 @@ def record(info, actor):
         audit.record(actor, f"dispute.{new}", dispute, previous=old, stripe_status=info.status)
         outcome = "recorded" if outcome == "recorded" else "updated"
         db.session.flush()
-        if new == LOST:
+        if new == DisputeState.LOST:
             signals.dispute_lost.send(dispute, actor=actor)
             db.session.expire(payment.donation)
             signals.net_amount_changed.send(payment.donation, actor=actor)
-        elif new == WON:
+        elif new == DisputeState.WON:
             signals.dispute_won.send(dispute, actor=actor)
     db.session.commit()
     mail.deliver_committed()  # the reissued receipt's link, if the amount changed
@@ -89,14 +84,14 @@ def record(info, actor):
 
 def open_and_recent(limit=200):
     """Disputes for the office: open ones first, then the most recent."""
-    order = db.case((Dispute.state.in_((NEEDS_RESPONSE, UNDER_REVIEW)), 0), else_=1)
+    order = db.case((Dispute.state.in_(DISPUTE_OPEN_STATES), 0), else_=1)
     return db.session.execute(
         db.select(Dispute).order_by(order, Dispute.id.desc()).limit(limit)).scalars().all()
 
 
 def unfinished():
     return db.session.execute(
-        db.select(Dispute).where(Dispute.state.in_((NEEDS_RESPONSE, UNDER_REVIEW)))
+        db.select(Dispute).where(Dispute.state.in_(DISPUTE_OPEN_STATES))
         .order_by(Dispute.id)).scalars().all()
 
 

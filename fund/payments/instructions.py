@@ -17,7 +17,7 @@ from fund.core import audit, clock, jobs, mail, signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.payments import services as payments
-from fund.payments.models import ASYNC_METHODS, EXPIRED, REQUIRES_ACTION, Payment, PaymentInstructions
+from fund.payments.models import ASYNC_METHODS, Payment, PaymentInstructions, PaymentState
 from fund.payments.stripe import api as gateway
 from fund.payments.stripe import methods as stripe_methods
 
@@ -69,7 +69,7 @@ def instructions_for(payment):
 
 def is_pending(payment):
     """Instructions issued, money not yet arrived."""
-    return payment.method in ASYNC_METHODS and payment.state == REQUIRES_ACTION
+    return payment.method in ASYNC_METHODS and payment.state == PaymentState.REQUIRES_ACTION
 
 
 def has_expired(payment, intent, now):
@@ -87,11 +87,11 @@ def has_expired(payment, intent, now):
 def expire(payment, intent, actor):
     """Mark an unpaid konbini/bank-transfer payment expired, once; no receipt. Commits."""
     payment = payments.lock(payment.id)
-    if not payments.can_transition(payment.state, EXPIRED):
+    if not payments.can_transition(payment.state, PaymentState.EXPIRED):
         db.session.commit()
         return False
     previous = payment.state
-    payment.state = EXPIRED
+    payment.state = PaymentState.EXPIRED
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
     audit.record(actor, "payment.expired", payment, previous=previous, intent=intent.id)
     signals.payment_expired.send(payment, actor=actor)
@@ -116,7 +116,7 @@ def expire_overdue(now=None, grace=timedelta(hours=1)):
     now = now or clock.now()
     rows = db.session.execute(
         db.select(Payment).join(PaymentInstructions, PaymentInstructions.payment_id == Payment.id)
-        .where(Payment.state == REQUIRES_ACTION, PaymentInstructions.expires_at <= now - grace)
+        .where(Payment.state == PaymentState.REQUIRES_ACTION, PaymentInstructions.expires_at <= now - grace)
         .order_by(Payment.id)).scalars().all()
     expired = settled = errors = 0
     for payment in rows:

@@ -1,38 +1,99 @@
 """Payments through Stripe: attempts, refunds, disputes, konbini/bank instructions, webhook events.
 
-States are plain strings in the database; their transition tables live beside
-the services that move them (fund.payments.services, .refunds, .disputes).
+States are StrEnums (stored as their plain string values) with their
+transition tables beside them; the services that move them check each move
+against the table (fund.payments.services, .refunds, .disputes).
 """
+from enum import StrEnum
+
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
 
-# Payment states; the transition table lives in fund.services.payments.
-CREATED = "created"
-REQUIRES_ACTION = "requires_action"
-PROCESSING = "processing"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-CANCELED = "canceled"
-EXPIRED = "expired"
-PAYMENT_STATES = (CREATED, REQUIRES_ACTION, PROCESSING, SUCCEEDED, FAILED, CANCELED, EXPIRED)
-FINAL_STATES = (SUCCEEDED, FAILED, CANCELED, EXPIRED)
 
-# Refund states (Stripe's refund statuses plus our own `created`: the row is
-# committed before Stripe is called). Transitions: fund.services.refunds.
-PENDING = "pending"
-REFUND_STATES = (CREATED, PENDING, REQUIRES_ACTION, SUCCEEDED, FAILED, CANCELED)
+
+class PaymentState(StrEnum):
+    """A payment attempt's state; every change comes from Stripe (fund.payments.services)."""
+
+    CREATED = "created"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+PAYMENT_TRANSITIONS = {
+    PaymentState.CREATED: {PaymentState.REQUIRES_ACTION, PaymentState.PROCESSING,
+                           PaymentState.SUCCEEDED, PaymentState.FAILED, PaymentState.CANCELED,
+                           PaymentState.EXPIRED},
+    PaymentState.REQUIRES_ACTION: {PaymentState.PROCESSING, PaymentState.SUCCEEDED,
+                                   PaymentState.FAILED, PaymentState.CANCELED,
+                                   PaymentState.EXPIRED},
+    PaymentState.PROCESSING: {PaymentState.SUCCEEDED, PaymentState.FAILED, PaymentState.CANCELED,
+                              PaymentState.EXPIRED},
+    PaymentState.SUCCEEDED: set(),
+    PaymentState.FAILED: set(),
+    PaymentState.CANCELED: set(),
+    PaymentState.EXPIRED: set(),
+}
+FINAL_PAYMENT_STATES = tuple(s for s, after in PAYMENT_TRANSITIONS.items() if not after)
+
+
+class RefundState(StrEnum):
+    """Stripe's refund statuses plus our own `created` (the row is committed before
+    Stripe is called). Moved by fund.payments.refunds."""
+
+    CREATED = "created"
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+REFUND_TRANSITIONS = {
+    RefundState.CREATED: {RefundState.PENDING, RefundState.REQUIRES_ACTION, RefundState.SUCCEEDED,
+                          RefundState.FAILED, RefundState.CANCELED},
+    RefundState.PENDING: {RefundState.REQUIRES_ACTION, RefundState.SUCCEEDED, RefundState.FAILED,
+                          RefundState.CANCELED},
+    RefundState.REQUIRES_ACTION: {RefundState.PENDING, RefundState.SUCCEEDED, RefundState.FAILED,
+                                  RefundState.CANCELED},
+    # A bank can still reject a refund Stripe had reported as succeeded.
+    RefundState.SUCCEEDED: {RefundState.FAILED},
+    RefundState.FAILED: set(),
+    RefundState.CANCELED: set(),
+}
 # A refund in these states may still take money back, so it counts against
 # what is left to refund.
-REFUND_OPEN_STATES = (CREATED, PENDING, REQUIRES_ACTION, SUCCEEDED)
+REFUND_OPEN_STATES = (RefundState.CREATED, RefundState.PENDING, RefundState.REQUIRES_ACTION,
+                      RefundState.SUCCEEDED)
+# Not yet confirmed by Stripe: stripe-sync resends or re-reads them.
+REFUND_UNFINISHED_STATES = (RefundState.CREATED, RefundState.PENDING,
+                            RefundState.REQUIRES_ACTION)
 
-# Dispute states (Stripe's dispute statuses; inquiries are folded into them).
-# Transitions: fund.services.disputes.
-NEEDS_RESPONSE = "needs_response"
-UNDER_REVIEW = "under_review"
-WON = "won"
-LOST = "lost"
-DISPUTE_STATES = (NEEDS_RESPONSE, UNDER_REVIEW, WON, LOST)
-DISPUTE_OPEN_STATES = (NEEDS_RESPONSE, UNDER_REVIEW)
+
+class DisputeState(StrEnum):
+    """Stripe's dispute statuses, inquiries folded in. Moved by fund.payments.disputes."""
+
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+
+
+DISPUTE_TRANSITIONS = {
+    DisputeState.NEEDS_RESPONSE: {DisputeState.UNDER_REVIEW, DisputeState.WON, DisputeState.LOST},
+    DisputeState.UNDER_REVIEW: {DisputeState.NEEDS_RESPONSE, DisputeState.WON, DisputeState.LOST},
+    DisputeState.WON: set(),
+    DisputeState.LOST: set(),
+}
+DISPUTE_OPEN_STATES = (DisputeState.NEEDS_RESPONSE, DisputeState.UNDER_REVIEW)
+
+
+def _values(enum):
+    """The states as the SQL CHECK constraints list them: ('created', 'requires_action', …)."""
+    return tuple(member.value for member in enum)
 
 
 class Payment(db.Model):
@@ -42,7 +103,7 @@ class Payment(db.Model):
     donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False, index=True)
     provider = db.Column(db.String(16), nullable=False, default="stripe")
     method = db.Column(db.String(32), nullable=False, default="card")
-    state = db.Column(db.String(20), nullable=False, default=CREATED)
+    state = db.Column(db.String(20), nullable=False, default=PaymentState.CREATED.value)
     amount = db.Column(db.BigInteger, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="JPY")
     stripe_payment_intent_id = db.Column(db.String(64), unique=True)
@@ -64,7 +125,7 @@ class Payment(db.Model):
 
     __table_args__ = (
         db.CheckConstraint("amount > 0", name="amount_positive"),
-        db.CheckConstraint(f"state IN {PAYMENT_STATES}", name="state"),
+        db.CheckConstraint(f"state IN {_values(PaymentState)}", name="state"),
     )
 
     def __repr__(self):
@@ -80,7 +141,7 @@ class Refund(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     payment_id = db.Column(db.Integer, db.ForeignKey("payment.id"), nullable=False, index=True)
-    state = db.Column(db.String(20), nullable=False, default=CREATED)
+    state = db.Column(db.String(20), nullable=False, default=RefundState.CREATED.value)
     amount = db.Column(db.BigInteger, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="JPY")
     reason = db.Column(db.String(500), nullable=False, default="")
@@ -94,7 +155,7 @@ class Refund(db.Model):
 
     __table_args__ = (
         db.CheckConstraint("amount > 0", name="amount_positive"),
-        db.CheckConstraint(f"state IN {REFUND_STATES}", name="state"),
+        db.CheckConstraint(f"state IN {_values(RefundState)}", name="state"),
     )
 
     def __repr__(self):
@@ -106,7 +167,7 @@ class Dispute(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     payment_id = db.Column(db.Integer, db.ForeignKey("payment.id"), nullable=False, index=True)
-    state = db.Column(db.String(20), nullable=False, default=NEEDS_RESPONSE)
+    state = db.Column(db.String(20), nullable=False, default=DisputeState.NEEDS_RESPONSE.value)
     amount = db.Column(db.BigInteger, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="JPY")
     reason = db.Column(db.String(100), nullable=False, default="")
@@ -121,7 +182,7 @@ class Dispute(db.Model):
 
     __table_args__ = (
         db.CheckConstraint("amount > 0", name="amount_positive"),
-        db.CheckConstraint(f"state IN {DISPUTE_STATES}", name="state"),
+        db.CheckConstraint(f"state IN {_values(DisputeState)}", name="state"),
     )
 
     def __repr__(self):

@@ -13,25 +13,18 @@ from fund.core.errors import Conflict, FundError, NotFound, PaymentUnavailable, 
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
 from fund.payments.models import Refund
-from fund.payments.models import CANCELED, CREATED, FAILED, PENDING, REQUIRES_ACTION, SUCCEEDED
+from fund.payments.models import (REFUND_TRANSITIONS, REFUND_UNFINISHED_STATES, PaymentState,
+                                  RefundState)
 from fund.core.money import format_yen
 from fund.payments import services as payments
 from fund.payments.webhooks import handles
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = {
-    CREATED: {PENDING, REQUIRES_ACTION, SUCCEEDED, FAILED, CANCELED},
-    PENDING: {REQUIRES_ACTION, SUCCEEDED, FAILED, CANCELED},
-    REQUIRES_ACTION: {PENDING, SUCCEEDED, FAILED, CANCELED},
-    # A bank can still reject a refund Stripe had reported as succeeded.
-    SUCCEEDED: {FAILED},
-    FAILED: set(),
-    CANCELED: set(),
-}
+TRANSITIONS = REFUND_TRANSITIONS
 
-STRIPE_STATES = {"pending": PENDING, "requires_action": REQUIRES_ACTION,
-                 "succeeded": SUCCEEDED, "failed": FAILED, "canceled": CANCELED}
+STRIPE_STATES = {"pending": RefundState.PENDING, "requires_action": RefundState.REQUIRES_ACTION,
+                 "succeeded": RefundState.SUCCEEDED, "failed": RefundState.FAILED, "canceled": RefundState.CANCELED}
 
 MAX_REASON = 500
 
@@ -78,7 +71,7 @@ def request_refund(*, donation, amount, reason, actor):
                        f"{format_yen(amount)} was asked.", code="over_refund",
                        errors={"amount": f"At most {format_yen(left)}."})
     refund = Refund(payment=payment, amount=amount, currency=payment.currency,
-                    reason=reason, state=CREATED)
+                    reason=reason, state=RefundState.CREATED)
     db.session.add(refund)
     db.session.flush()
     audit.record(actor, "refund.created", refund, amount=amount, reason=reason,
@@ -103,10 +96,10 @@ def submit(refund, actor):
         # Stripe refused it (e.g. already refunded in the dashboard): nothing moved.
         cause = str(err.errors.get("stripe") or err.message)[:200]
         refund = _lock_refund(refund.id)
-        if refund.state == CREATED:
-            refund.state = FAILED
+        if refund.state == RefundState.CREATED:
+            refund.state = RefundState.FAILED
             refund.failure_reason = cause
-            audit.record(actor, "refund.failed", refund, previous=CREATED, cause=cause)
+            audit.record(actor, "refund.failed", refund, previous=RefundState.CREATED, cause=cause)
         db.session.commit()
         raise FundError(f"Stripe refused the refund: {cause}", code="refund_refused") from err
     record(info, actor)
@@ -126,10 +119,10 @@ def record(info, actor):
     if payment is None:
         return "unknown_object"
     payment = _lock(payment)
-    if payment.state != SUCCEEDED:
+    if payment.state != PaymentState.SUCCEEDED:
         # Stripe refunded money, so it collected it: catch up with the payment first.
         payment = payments.catch_up(payment, actor)
-        if payment.state != SUCCEEDED:
+        if payment.state != PaymentState.SUCCEEDED:
             log.warning("refund %s for unpaid payment %s left for stripe-sync", info.id, payment.id)
             return "deferred"
         payment = _lock(payment)
@@ -137,7 +130,7 @@ def record(info, actor):
     outcome = "unchanged"
     if refund is None:
         refund = Refund(payment=payment, amount=info.amount, currency=info.currency,
-                        reason=_dashboard_reason(info), state=CREATED, stripe_refund_id=info.id)
+                        reason=_dashboard_reason(info), state=RefundState.CREATED, stripe_refund_id=info.id)
         db.session.add(refund)
         db.session.flush()
         audit.record(actor, "refund.recorded", refund, stripe_refund=info.id,
@@ -158,14 +151,14 @@ def _apply_state(refund, info, actor):
     if new is None or new == old or not can_transition(old, new):
         return False
     refund.state = new
-    if new == FAILED:
+    if new == RefundState.FAILED:
         refund.failure_reason = (info.failure_reason or "failed")[:200]
     audit.record(actor, f"refund.{new}", refund, previous=old, stripe_refund=info.id,
                  amount=refund.amount)
-    if SUCCEEDED in (old, new):
+    if RefundState.SUCCEEDED in (old, new):
         # The net amount moved: the ledger books it, the receipt follows it.
         db.session.flush()
-        sent = signals.refund_succeeded if new == SUCCEEDED else signals.refund_failed
+        sent = signals.refund_succeeded if new == RefundState.SUCCEEDED else signals.refund_failed
         sent.send(refund, actor=actor)
         donation = refund.payment.donation
         db.session.expire(donation)
@@ -207,7 +200,7 @@ def _lock_refund(refund_id):
 def unfinished():
     """Our refunds Stripe has not confirmed yet (stripe-sync resends or re-reads them)."""
     return db.session.execute(
-        db.select(Refund).where(Refund.state.in_((CREATED, PENDING, REQUIRES_ACTION)))
+        db.select(Refund).where(Refund.state.in_(REFUND_UNFINISHED_STATES))
         .order_by(Refund.id)).scalars().all()
 
 

@@ -10,36 +10,27 @@ from fund.core import audit, clock, mail, signals
 from fund.core.errors import NotFound
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
-from fund.payments.models import (CANCELED, CREATED, EXPIRED, FAILED, PROCESSING, REQUIRES_ACTION,
-                                  SUCCEEDED, Payment)
+from fund.payments.models import PAYMENT_TRANSITIONS, Payment, PaymentState
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = {
-    CREATED: {REQUIRES_ACTION, PROCESSING, SUCCEEDED, FAILED, CANCELED, EXPIRED},
-    REQUIRES_ACTION: {PROCESSING, SUCCEEDED, FAILED, CANCELED, EXPIRED},
-    PROCESSING: {SUCCEEDED, FAILED, CANCELED, EXPIRED},
-    SUCCEEDED: set(),
-    FAILED: set(),
-    CANCELED: set(),
-    EXPIRED: set(),
-}
+TRANSITIONS = PAYMENT_TRANSITIONS
 
 
 def state_for_intent(intent):
     """Our state for a PaymentIntent's Stripe status."""
     status = intent.status
     if status == "succeeded":
-        return SUCCEEDED
+        return PaymentState.SUCCEEDED
     if status in ("processing", "requires_capture"):
-        return PROCESSING
+        return PaymentState.PROCESSING
     if status == "requires_action":
-        return REQUIRES_ACTION
+        return PaymentState.REQUIRES_ACTION
     if status == "canceled":
-        return EXPIRED if intent.metadata.get("expired") == "true" else CANCELED
+        return PaymentState.EXPIRED if intent.metadata.get("expired") == "true" else PaymentState.CANCELED
     if status == "requires_payment_method" and intent.error_code:
-        return FAILED
-    return CREATED
+        return PaymentState.FAILED
+    return PaymentState.CREATED
 
 
 def can_transition(current, new):
@@ -180,10 +171,10 @@ def apply_intent(payment, intent, actor, *, succeeded_at=None):
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent.id
     if intent.latest_charge:
         payment.stripe_charge_id = intent.latest_charge
-    if new == SUCCEEDED:
+    if new == PaymentState.SUCCEEDED:
         return mark_succeeded(payment, actor, at=succeeded_at, intent=intent.id)
     payment.state = new
-    if new == FAILED:
+    if new == PaymentState.FAILED:
         payment.failure_code = intent.error_code
         payment.failure_message = (intent.error_message or "")[:500]
     audit.record(actor, f"payment.{new}", payment, previous=old, intent=intent.id)
@@ -196,10 +187,10 @@ def mark_succeeded(payment, actor, *, at=None, **audit_data):
     `at` is when Stripe collected it (the date received printed on the
     receipt), when known better than now, e.g. a paid invoice's paid_at.
     """
-    if not can_transition(payment.state, SUCCEEDED):
+    if not can_transition(payment.state, PaymentState.SUCCEEDED):
         return False
     old = payment.state
-    payment.state = SUCCEEDED
+    payment.state = PaymentState.SUCCEEDED
     payment.succeeded_at = at or clock.now()
     record_settlement(payment)
     audit.record(actor, "payment.succeeded", payment, previous=old, **audit_data)
@@ -225,10 +216,10 @@ def record_settlement(payment):
 
 def mark_failed(payment, *, code, message, actor):
     """Record a failure Stripe reported synchronously (e.g. a declined card)."""
-    if not can_transition(payment.state, FAILED):
+    if not can_transition(payment.state, PaymentState.FAILED):
         return False
     old = payment.state
-    payment.state = FAILED
+    payment.state = PaymentState.FAILED
     payment.failure_code = code
     payment.failure_message = (message or "")[:500]
     audit.record(actor, "payment.failed", payment, previous=old, code=code)
@@ -237,10 +228,10 @@ def mark_failed(payment, *, code, message, actor):
 
 def cancel_abandoned(payment, *, actor):
     """An attempt that never got a PaymentIntent: closed so it stops looking pending."""
-    if payment.state != CREATED or payment.stripe_payment_intent_id:
+    if payment.state != PaymentState.CREATED or payment.stripe_payment_intent_id:
         return False
-    payment.state = CANCELED
+    payment.state = PaymentState.CANCELED
     payment.failure_code = "abandoned"
     payment.failure_message = "No PaymentIntent was ever made at Stripe for this attempt."
-    audit.record(actor, "payment.canceled", payment, previous=CREATED, reason="abandoned")
+    audit.record(actor, "payment.canceled", payment, previous=PaymentState.CREATED, reason="abandoned")
     return True

@@ -14,8 +14,7 @@ from datetime import timedelta
 from fund.core.errors import FundError, NotFound, PaymentUnavailable
 from fund.core.extensions import db
 from fund.payments.stripe import api as gateway
-from fund.payments.models import Payment
-from fund.payments.models import CREATED, FINAL_STATES, SUCCEEDED
+from fund.payments.models import FINAL_PAYMENT_STATES, Payment, PaymentState, RefundState
 from fund.core import audit
 from fund.core import clock, jobs
 from fund.payments import disputes
@@ -49,7 +48,7 @@ def sync(*, since, actor=ACTOR):
         seen.add(payment.id)
         _settle(payment, intent, actor, report)
     stuck = db.session.execute(
-        db.select(Payment).where(Payment.state.not_in(FINAL_STATES),
+        db.select(Payment).where(Payment.state.not_in(FINAL_PAYMENT_STATES),
                                  Payment.stripe_payment_intent_id.is_not(None))
         .order_by(Payment.id)).scalars().all()
     for payment in stuck:
@@ -81,7 +80,7 @@ def _abandon(since, seen, actor, report):
     """
     cutoff = clock.now() - ABANDON_AFTER
     rows = db.session.execute(
-        db.select(Payment).where(Payment.state == CREATED,
+        db.select(Payment).where(Payment.state == PaymentState.CREATED,
                                  Payment.stripe_payment_intent_id.is_(None),
                                  Payment.method == "card",
                                  Payment.created_at >= since, Payment.created_at < cutoff)
@@ -106,7 +105,7 @@ def _settle(payment, intent, actor, report):
 def _settlements(report):
     """Fee, net and availability date for succeeded charges that lack them."""
     missing = db.session.execute(
-        db.select(Payment).where(Payment.state == SUCCEEDED, Payment.fee.is_(None),
+        db.select(Payment).where(Payment.state == PaymentState.SUCCEEDED, Payment.fee.is_(None),
                                  Payment.stripe_charge_id.is_not(None))).scalars().all()
     for payment in missing:
         payments.record_settlement(payment)
@@ -122,7 +121,7 @@ def _refunds(since, actor, report):
         if refund.stripe_refund_id:
             _record_refund(gateway.retrieve_refund(refund.stripe_refund_id), actor, report)
             continue
-        if refund.state != CREATED:
+        if refund.state != RefundState.CREATED:
             continue
         # Stripe may have made it while our answer was lost; the same
         # idempotency key returns that refund instead of making a second one.

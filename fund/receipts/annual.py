@@ -15,8 +15,8 @@ from fund.donors.models import Donor
 from fund.giving.models import Donation
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt, ReceiptLine
-from fund.payments.models import SUCCEEDED
-from fund.receipts.models import VALID
+from fund.payments.models import PaymentState
+from fund.receipts.models import ReceiptStatus
 from fund.core import audit
 from fund.core import clock
 from fund.receipts import issuing as receipts
@@ -44,7 +44,7 @@ def paid_gifts(year, donor_ids=None):
     """Gifts paid in `year` (Japan time) that want a receipt, in date order."""
     start, end = year_bounds(year)
     query = (db.select(Donation).join(Payment)
-             .where(Payment.state == SUCCEEDED, Payment.succeeded_at >= start,
+             .where(Payment.state == PaymentState.SUCCEEDED, Payment.succeeded_at >= start,
                     Payment.succeeded_at < end, Donation.wants_receipt.is_(True))
              .order_by(Payment.succeeded_at, Donation.id))
     if donor_ids is not None:
@@ -66,7 +66,7 @@ def annual_donors(year):
 def valid_annual(donor, year):
     return db.session.execute(db.select(Receipt).where(
         Receipt.donor_id == donor.id, Receipt.year == year, Receipt.kind == "annual",
-        Receipt.status == VALID)).scalar_one_or_none()
+        Receipt.status == ReceiptStatus.VALID)).scalar_one_or_none()
 
 
 def is_current(donor, year):
@@ -113,7 +113,7 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
     summary = Receipt(
         series_year=year, sequence=sequence, revision=revision,
         number=receipts.format_number(year, sequence, revision), kind="annual",
-        status=VALID, language=lang, amount=sum(line.amount for line in lines),
+        status=ReceiptStatus.VALID, language=lang, amount=sum(line.amount for line in lines),
         currency="JPY", received_on=max(line.received_on for line in lines), year=year,
         purpose=None, issued_on=clock.today_jst(),
         replaces_id=existing.id if existing is not None else None,

@@ -27,7 +27,7 @@ from fund.receipts import pdf
 from fund.core.errors import FundError, NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.receipts.models import Receipt, ReceiptJob, ReceiptLine
+from fund.receipts.models import JobState, Receipt, ReceiptJob, ReceiptLine
 from fund.core import audit, jobs
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
@@ -208,7 +208,7 @@ def run(job_id):
     job = db.session.get(ReceiptJob, job_id)
     if job is None:
         raise NotFound("No such job.")
-    job.state = "running"
+    job.state = JobState.RUNNING
     db.session.commit()
     actor = audit.Actor("staff", str(job.created_by)) if job.created_by else audit.SYSTEM
 
@@ -230,14 +230,14 @@ def run(job_id):
                 count = export_zip(out=path, query=receipt_query(**params), progress=progress)
             job.result_path = str(path)
             job.message = f"{count} receipts in the ZIP"
-        job.state = "done"
+        job.state = JobState.DONE
     except FundError as err:
         db.session.rollback()
-        job.state, job.message = "failed", err.message[:500]
+        job.state, job.message = JobState.FAILED, err.message[:500]
     except Exception as err:  # a job must end visibly, never hang at "running"
         log.exception("receipt job %s failed", job_id)
         db.session.rollback()
-        job.state, job.message = "failed", f"Unexpected error: {type(err).__name__}"
+        job.state, job.message = JobState.FAILED, f"Unexpected error: {type(err).__name__}"
     job.finished_at = clock.now()
     db.session.commit()
     return job

@@ -24,7 +24,7 @@ from fund.receipts import fonts, pdf
 from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
-from fund.receipts.models import VALID, VOID
+from fund.receipts.models import RECEIPT_TRANSITIONS, ReceiptStatus
 from fund.core import audit
 from fund.core import clock
 
@@ -126,7 +126,7 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
     purpose = donation.purpose("ja" if lang == "ja" else "en")
     receipt = Receipt(
         series_year=year, sequence=sequence, revision=1,
-        number=format_number(year, sequence), kind="single", status=VALID,
+        number=format_number(year, sequence), kind="single", status=ReceiptStatus.VALID,
         language=lang, amount=amount, currency=donation.currency, received_on=received_on,
         year=year, purpose=purpose, issued_on=clock.today_jst(),
         **donor_snapshot(donor), **issuer_snapshot(),
@@ -171,9 +171,9 @@ def mark_void(receipt, reason, actor):
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"The reason is too long (at most {MAX_REASON} characters).",
                                errors={"reason": ["too long"]})
-    if receipt.status == VOID:
+    if ReceiptStatus.VOID not in RECEIPT_TRANSITIONS[receipt.status]:
         raise Conflict(f"Receipt {receipt.number} is already void.", code="already_void")
-    receipt.status = VOID
+    receipt.status = ReceiptStatus.VOID
     receipt.void_reason = reason
     receipt.voided_at = clock.now()
     for line in receipt.lines:
@@ -199,7 +199,7 @@ def reissue_in_transaction(receipt, actor, amount=None):
         raise Conflict(f"Receipt {receipt.number} was already reissued as {current}; "
                        f"work on that one.", code="superseded")
     lines = _reissue_lines(receipt, amount)
-    if receipt.status == VALID:
+    if receipt.status == ReceiptStatus.VALID:
         mark_void(receipt, REISSUE_REASON, actor)
     for line in lines:
         if covering_receipt(line.donation) is not None:
@@ -209,7 +209,7 @@ def reissue_in_transaction(receipt, actor, amount=None):
     new = Receipt(
         series_year=receipt.series_year, sequence=receipt.sequence, revision=revision,
         number=format_number(receipt.series_year, receipt.sequence, revision),
-        kind=receipt.kind, status=VALID, language=receipt.language,
+        kind=receipt.kind, status=ReceiptStatus.VALID, language=receipt.language,
         amount=sum(line.amount for line in lines), currency=receipt.currency,
         received_on=receipt.received_on, year=receipt.year, purpose=receipt.purpose,
         issued_on=clock.today_jst(), replaces_id=receipt.id,

@@ -3,11 +3,19 @@
 Everything printed is copied onto the row when the receipt is issued; the PDF
 is rendered from the row alone, so the same receipt always renders the same.
 """
+from enum import StrEnum
+
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
 
-VALID = "valid"
-VOID = "void"
+class ReceiptStatus(StrEnum):
+    """Valid, or void (kept on file, its PDF stamped 無効). A void receipt never becomes valid."""
+
+    VALID = "valid"
+    VOID = "void"
+
+
+RECEIPT_TRANSITIONS = {ReceiptStatus.VALID: {ReceiptStatus.VOID}, ReceiptStatus.VOID: set()}
 KINDS = ("single", "annual")
 
 
@@ -30,7 +38,7 @@ class Receipt(db.Model):
     revision = db.Column(db.Integer, nullable=False, default=1)
     number = db.Column(db.String(32), nullable=False, unique=True)
     kind = db.Column(db.String(8), nullable=False, default="single")
-    status = db.Column(db.String(8), nullable=False, default=VALID)
+    status = db.Column(db.String(8), nullable=False, default=ReceiptStatus.VALID.value)
     language = db.Column(db.String(4), nullable=False, default="ja")
     donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
     # Snapshot of what is printed.
@@ -64,7 +72,7 @@ class Receipt(db.Model):
     __table_args__ = (
         db.UniqueConstraint("series_year", "sequence", "revision", name="uq_receipt_number_parts"),
         db.CheckConstraint(f"kind IN {KINDS}", name="kind"),
-        db.CheckConstraint(f"status IN ('{VALID}', '{VOID}')", name="status"),
+        db.CheckConstraint("status IN ('valid', 'void')", name="status"),
         db.CheckConstraint("amount > 0", name="amount_positive"),
         # One valid annual summary per donor and year.
         db.Index("uq_receipt_valid_annual", "donor_id", "year", unique=True,
@@ -80,7 +88,7 @@ class Receipt(db.Model):
     @property
     def current_sha256(self):
         """The hash of the PDF one downloads now (stamped 無効 once void)."""
-        return self.void_sha256 if self.status == VOID else self.sha256
+        return self.void_sha256 if self.status == ReceiptStatus.VOID else self.sha256
 
     def __repr__(self):
         return f"<Receipt {self.number} {self.status}>"
@@ -111,7 +119,15 @@ class ReceiptLine(db.Model):
 
 
 JOB_KINDS = ("issue_year", "export", "annual")
-JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+JOB_STATES = tuple(state.value for state in JobState)
 
 
 class ReceiptJob(db.Model):
@@ -124,7 +140,7 @@ class ReceiptJob(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     kind = db.Column(db.String(16), nullable=False)
     params = db.Column(db.JSON, nullable=False, default=dict)
-    state = db.Column(db.String(8), nullable=False, default="queued")
+    state = db.Column(db.String(8), nullable=False, default=JobState.QUEUED.value)
     total = db.Column(db.Integer, nullable=False, default=0)
     done = db.Column(db.Integer, nullable=False, default=0)
     message = db.Column(db.String(500))
@@ -141,7 +157,7 @@ class ReceiptJob(db.Model):
 
     @property
     def percent(self):
-        if self.state == "done":
+        if self.state == JobState.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
 

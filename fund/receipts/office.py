@@ -4,7 +4,7 @@ from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
 from fund.receipts import annual, issuing
 from fund.receipts import mail as receipt_mail
-from fund.receipts.models import VALID
+from fund.receipts.models import ReceiptStatus
 
 
 def _commit_and_send(receipt):
@@ -26,7 +26,7 @@ def reissue_and_send(*, receipt, actor, amount=None):
 
 def send_again(*, receipt):
     """Send the link of a valid receipt once more."""
-    if receipt.status != VALID:
+    if receipt.status != ReceiptStatus.VALID:
         raise ValidationFailed("A void receipt is not sent to the donor.")
     receipt_mail.send_link(receipt)
     return receipt
