@@ -53,3 +53,16 @@ def test_sign_in_attempts_are_capped(app, ctx, limits):
         response = client.post("/office/login", data={
             "email": "x@example.jp", "password": "guess", "csrf_token": token})
         assert response.status_code == expected
+
+
+def test_an_unreachable_limiter_lets_gifts_through(app, ctx):
+    """Redis down must not stop donations: the limiter fails open (and logs it)."""
+    from fund.core import ratelimit
+    saved = app.config.get("RATELIMIT_STORAGE_URL")
+    app.config["RATELIMIT_STORAGE_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    try:
+        with app.test_request_context("/donate", method="POST"):
+            assert all(ratelimit.hit("donate", "198.51.100.7", "1/600") for _ in range(3))
+    finally:
+        app.config["RATELIMIT_STORAGE_URL"] = saved
+        app.extensions.pop("fund.ratelimit", None)
