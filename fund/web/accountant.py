@@ -15,6 +15,7 @@ from fund.campaigns.models import Campaign
 from fund.receipts.models import Receipt, ReceiptJob
 from fund.receipts import bulk as receipt_jobs
 from fund.receipts import issuing as receipts
+from fund.web import forms
 from fund.web.auth import current_staff, guard
 
 bp = Blueprint("accountant", __name__, url_prefix="/accountant")
@@ -24,31 +25,16 @@ PAGE_SIZE = 100
 FILTERS = ("year", "fiscal_year", "campaign_id", "status", "kind")
 
 
-def _int(source, name):
-    value = (source.get(name) or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationFailed(f"{name.replace('_', ' ')} must be a number.",
-                               errors={name: ["not a number"]})
-    return int(value)
-
-
-def _filters(source):
-    """The listing/export filters from a query string or form; bad values are refused."""
-    status = (source.get("status") or "").strip() or None
-    kind = (source.get("kind") or "").strip() or None
-    if status not in (None, "valid", "void"):
-        raise ValidationFailed("Status must be valid or void.", errors={"status": ["invalid"]})
-    if kind not in (None, "single", "annual"):
-        raise ValidationFailed("Kind must be single or annual.", errors={"kind": ["invalid"]})
-    return {"year": _int(source, "year"), "fiscal_year": _int(source, "fiscal_year"),
-            "campaign_id": _int(source, "campaign_id"), "status": status, "kind": kind}
+FILTER_ARGS = {
+    "year": forms.Number(), "fiscal_year": forms.Number(), "campaign_id": forms.Number(),
+    "status": forms.Choice(("valid", "void")), "kind": forms.Choice(("single", "annual")),
+}
+YEAR_ARGS = {"year": forms.Number()}
 
 
 @bp.get("/")
 def index():
-    filters = _filters(request.args)
+    filters = forms.query(FILTER_ARGS)
     query = receipt_jobs.receipt_query(**filters)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -75,7 +61,7 @@ def receipt_pdf(receipt_id):
 
 @bp.post("/exports")
 def export():
-    filters = {k: v for k, v in _filters(request.form).items() if v is not None}
+    filters = {k: v for k, v in forms.form(FILTER_ARGS).items() if v is not None}
     if not filters.get("year") and not filters.get("fiscal_year"):
         raise ValidationFailed("Choose a calendar year or a fiscal year to export.",
                                errors={"year": ["required"]})
@@ -85,7 +71,7 @@ def export():
 
 @bp.post("/annual")
 def annual():
-    year = _int(request.form, "year")
+    year = forms.form(YEAR_ARGS)["year"]
     if year is None:
         raise ValidationFailed("Choose the calendar year of the summaries.",
                                errors={"year": ["required"]})
@@ -95,7 +81,7 @@ def annual():
 
 @bp.post("/issue")
 def issue():
-    year = _int(request.form, "year")
+    year = forms.form(YEAR_ARGS)["year"]
     if year is None:
         raise ValidationFailed("Choose the year to issue.", errors={"year": ["required"]})
     job = receipt_jobs.start(kind="issue_year", params={"year": year}, staff=current_staff())

@@ -2,23 +2,22 @@
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
-from fund.core.errors import FundError, NotFound, PaymentUnavailable
+from fund.core import audit, clock, ratelimit
+from fund.core.errors import FundError, NotFound, PaymentUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.core.models import AuditEntry, OutboundEmail
-from fund.giving.models import Donation
-from fund.core.money import AmountError, format_yen, parse_yen
-from fund.core import audit
-from fund.core import clock
-from fund.payments import disputes
-from fund.core import ratelimit
-from fund.payments import refunds
+from fund.core.money import format_yen
 from fund.giving import gifts as donations_service
+from fund.giving.models import Donation
+from fund.payments import disputes, refunds
+from fund.web import forms
 from fund.web.auth import current_staff, guard, sign_in
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.before_request(guard("office"))
 
 PAGE_SIZE = 50
+REFUND_ARGS = {"amount": forms.Yen(required=True), "reason": forms.Text(500)}
 
 
 @bp.context_processor
@@ -78,18 +77,17 @@ def refund(donation_id):
     gift = _donation(donation_id)
     form = {"amount": request.form.get("amount", ""), "reason": request.form.get("reason", "")}
     try:
-        amount = parse_yen(form["amount"])
-    except AmountError:
-        return _donation_page(gift, form=form, status=422, error="Please check the refund form.",
-                              errors={"amount": "Enter the amount in whole yen, e.g. 3000."})
-    try:
-        row = refunds.request_refund(donation=gift, amount=amount, reason=form["reason"],
+        typed = forms.form(REFUND_ARGS)
+        row = refunds.request_refund(donation=gift, amount=typed["amount"], reason=typed["reason"],
                                      actor=audit.staff(current_staff()))
     except PaymentUnavailable:
         return _donation_page(gift, form=form, status=503, error=(
             "Stripe could not be reached. The refund is on file as not yet confirmed; "
             "`flask fund stripe-sync` (or the periodic job) sends it again with the same "
             "idempotency key, so it can never be made twice."))
+    except ValidationFailed as err:
+        return _donation_page(gift, form=form, status=err.status,
+                              error="Please check the refund form.", errors=err.errors)
     except FundError as err:
         return _donation_page(gift, form=form, status=err.status, error=err.message,
                               errors=err.errors)

@@ -10,6 +10,7 @@ from fund.giving.models import Donation
 from fund.receipts import issuing as receipts
 from fund.receipts import office as receipt_office
 from fund.receipts.models import Receipt
+from fund.web import forms
 from fund.web.auth import current_staff, guard
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office/receipts")
@@ -62,12 +63,9 @@ def void(receipt_id):
 
 @bp.post("/<int:receipt_id>/reissue")
 def reissue(receipt_id):
-    raw = (request.form.get("amount") or "").replace(",", "").strip()
-    if raw and not raw.isdigit():
-        raise ValidationFailed("The amount must be a whole number of yen.",
-                               errors={"amount": ["not a number"]})
+    amount = forms.form({"amount": forms.Yen()})["amount"]
     new = receipt_office.reissue_and_send(receipt=_receipt(receipt_id), actor=_actor(),
-                                          amount=int(raw) if raw else None)
+                                          amount=amount)
     flash(f"Reissued as {new.number}; the donor was sent the new link.")
     return redirect(url_for(".detail", receipt_id=new.id))
 
@@ -81,8 +79,8 @@ def send(receipt_id):
 
 @bp.post("/issue")
 def issue():
-    donation_id = (request.form.get("donation_id") or "").strip()
-    donation = db.session.get(Donation, int(donation_id)) if donation_id.isdigit() else None
+    donation_id = forms.form({"donation_id": forms.Number()})["donation_id"]
+    donation = db.session.get(Donation, donation_id) if donation_id is not None else None
     if donation is None:
         raise ValidationFailed("No donation with that number.", errors={"donation_id": ["unknown"]})
     receipt = receipt_office.issue_and_send(donation=donation, actor=_actor())
@@ -92,10 +90,10 @@ def issue():
 
 @bp.post("/annual")
 def annual():
-    donor_id, year = (request.form.get("donor_id") or "").strip(), (request.form.get("year") or "").strip()
-    donor = db.session.get(Donor, int(donor_id)) if donor_id.isdigit() else None
-    if donor is None or not year.isdigit():
+    typed = forms.form({"donor_id": forms.Number(), "year": forms.Number()})
+    donor = db.session.get(Donor, typed["donor_id"]) if typed["donor_id"] is not None else None
+    if donor is None or typed["year"] is None:
         raise ValidationFailed("Give a donor number and a year.")
-    summary = receipt_office.annual_and_send(donor=donor, year=int(year), actor=_actor())
+    summary = receipt_office.annual_and_send(donor=donor, year=typed["year"], actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))

@@ -1,0 +1,110 @@
+"""Parsing what staff type into the office and accountant pages (webargs).
+
+Each page declares its arguments once; a value that does not parse is refused
+with ValidationFailed (422) naming the field, and nothing is changed. Staff
+forms accept what Japanese keyboards produce: full-width digits (２０２６),
+yen marks and commas in amounts, surrounding spaces; a blank field is missing.
+"""
+import unicodedata
+
+from marshmallow import EXCLUDE, ValidationError, fields, validate
+from webargs.flaskparser import FlaskParser
+
+from fund.core.errors import ValidationFailed
+from fund.core.money import AmountError, parse_yen
+
+
+def _clean(value):
+    """NFKC and trimmed; a blank string becomes None (not given). Other values pass."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFKC", value).strip() or None
+
+
+class Number(fields.Integer):
+    """A whole number from a form or query string; blank means not given."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("validate", validate.Range(min=0))
+        kwargs.setdefault("error_messages", {"invalid": "must be a number."})
+        super().__init__(strict=False, **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not str(value).isdigit():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Choice(fields.String):
+    """One of `choices`; blank means not given."""
+
+    def __init__(self, choices, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(validate=validate.OneOf(choices, error="must be one of {choices}."),
+                         **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+
+class Yen(fields.Field):
+    """Whole yen as staff type it ("3000", "3,000", "¥3,000", "３０００"); blank is not given."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("required"):
+            kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_yen(value)
+        except AmountError as err:
+            raise ValidationError("Enter the amount in whole yen, e.g. 3000.") from err
+
+
+class Text(fields.String):
+    """Free text, trimmed; blank is an empty string."""
+
+    def __init__(self, max_length, **kwargs):
+        kwargs.setdefault("load_default", "")
+        super().__init__(validate=validate.Length(
+            max=max_length, error="is too long (at most {max} characters)."), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class _Parser(FlaskParser):
+    # Staff forms carry a CSRF token and buttons: other fields are ignored, not refused.
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "form": EXCLUDE}
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        messages = {}
+        for location_messages in error.messages.values():
+            for field, problems in location_messages.items():
+                messages[field] = " ".join(problems) if isinstance(problems, list) else str(problems)
+        summary = "; ".join(f"{field.replace('_', ' ')} {text}" for field, text in messages.items())
+        raise ValidationFailed(f"Please check: {summary}", errors=messages)
+
+
+parser = _Parser()
+
+
+def query(arguments):
+    """Parse the query string of the current request against `arguments`."""
+    return parser.parse(arguments, location="query")
+
+
+def form(arguments):
+    """Parse the posted form of the current request against `arguments`."""
+    return parser.parse(arguments, location="form")
