@@ -219,15 +219,15 @@ def cancel(*, pledge, actor):
     return pledge
 
 
-def pledge_from_token(token):
+def pledge_from_token(token, lang):
     """The pledge a signed cancel link names, or NotFound."""
     try:
         pledge_id, subscription_id = pledge_links.read_cancel_token(token)
     except pledge_links.LinkInvalid as err:
-        raise NotFound(translate("error.link_invalid"), code="link_invalid") from err
+        raise NotFound(translate("error.link_invalid", lang), code="link_invalid") from err
     pledge = db.session.get(Pledge, pledge_id)
     if pledge is None or (pledge.stripe_subscription_id or "") != subscription_id:
-        raise NotFound(translate("error.link_invalid"), code="link_invalid")
+        raise NotFound(translate("error.link_invalid", lang), code="link_invalid")
     return pledge
 
 

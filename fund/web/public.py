@@ -205,7 +205,7 @@ def pay(public_id):
 @bp.route("/pledges/cancel/<token>", methods=["GET", "POST"])
 def cancel_pledge(token):
     """The signed link in every pledge mail: GET asks, POST stops the monthly gift."""
-    pledge = pledges.pledge_from_token(token)
+    pledge = pledges.pledge_from_token(token, locale())
     lang = pledge.locale
     done, status = False, 200
     if request.method == "POST":
