@@ -3,15 +3,26 @@ from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
 
 
-class Campaign(db.Model):
-    """A crowdfunding with a goal and a deadline."""
+class TitledDestination:
+    """What campaigns and projects share: a slug for URLs, and a title and text in both languages."""
 
-    id = db.Column(db.Integer, primary_key=True)
     slug = db.Column(db.String(64), nullable=False, unique=True)
     title_ja = db.Column(db.String(200), nullable=False)
     title_en = db.Column(db.String(200), nullable=False)
     description_ja = db.Column(db.Text, nullable=False, default="")
     description_en = db.Column(db.Text, nullable=False, default="")
+
+    def title(self, lang):
+        return self.title_ja if lang == "ja" else self.title_en
+
+    def description(self, lang):
+        return self.description_ja if lang == "ja" else self.description_en
+
+
+class Campaign(TitledDestination, db.Model):
+    """A crowdfunding with a goal and a deadline."""
+
+    id = db.Column(db.Integer, primary_key=True)
     goal_amount = db.Column(db.BigInteger, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="JPY")
     starts_at = db.Column(TZDateTime, nullable=False)
@@ -26,12 +37,6 @@ class Campaign(db.Model):
         db.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
 
-    def title(self, lang):
-        return self.title_ja if lang == "ja" else self.title_en
-
-    def description(self, lang):
-        return self.description_ja if lang == "ja" else self.description_en
-
     def is_open(self, now):
         return self.starts_at <= now < self.ends_at
 
@@ -39,23 +44,12 @@ class Campaign(db.Model):
         return f"<Campaign {self.slug}>"
 
 
-class Project(db.Model):
+class Project(TitledDestination, db.Model):
     """Something money is allocated to, e.g. the quantum-scalpel magnet equipment."""
 
     id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(64), nullable=False, unique=True)
-    title_ja = db.Column(db.String(200), nullable=False)
-    title_en = db.Column(db.String(200), nullable=False)
-    description_ja = db.Column(db.Text, nullable=False, default="")
-    description_en = db.Column(db.Text, nullable=False, default="")
     accepts_donations = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
-
-    def title(self, lang):
-        return self.title_ja if lang == "ja" else self.title_en
-
-    def description(self, lang):
-        return self.description_ja if lang == "ja" else self.description_en
 
     def __repr__(self):
         return f"<Project {self.slug}>"
