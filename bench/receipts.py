@@ -27,7 +27,7 @@ GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "由美", "翔", "陽
 
 
 def receipt(i, kind="single"):
-    """A receipt as services/receipts.printable() hands it to fund/pdf.py."""
+    """A receipt as fund.receipts.issuing.printable() hands it to fund/receipts/pdf.py."""
     name = f"{SURNAMES[i % 10]} {GIVEN[(i // 10) % 10]}"
     received = dt.date(2026, 1 + i % 12, 1 + i % 28)
     return SimpleNamespace(

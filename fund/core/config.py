@@ -40,7 +40,7 @@ def from_environment(env=None):
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
         "STRIPE_API_BASE": stripe_base,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_dev"),
-        # fund.gateways.stripe._call retries timeouts, 429 and 5xx itself (same key);
+        # fund.payments.stripe.api.call retries timeouts, 429 and 5xx itself (same key);
         # the library's own retries would multiply those attempts.
         "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 0),
         "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 30),

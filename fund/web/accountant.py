@@ -1,7 +1,7 @@
 """The accountant's desk: receipts by year, fiscal year, campaign and status;
 one PDF, a period as a ZIP with a CSV index, annual summaries in bulk.
 
-Long work runs as a ReceiptJob (services/receipt_jobs.py); the job page
+Long work runs as a ReceiptJob (fund/receipts/bulk.py); the job page
 polls its JSON for the progress bar.
 """
 from pathlib import Path

@@ -11,7 +11,7 @@ from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
 from fund.core.i18n import locale, translate
 from fund.core.money import format_yen
-from fund.giving import async_methods as async_payments
+from fund.giving import async_methods
 from fund.giving import card, pledges
 from fund.giving import gifts as donations
 from fund.giving import totals as campaigns
@@ -67,8 +67,8 @@ def _form_page(values, errors=None, payment_error=None, status=200):
         projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
-        methods=async_payments.available_methods(), konbini_min=async_payments.KONBINI_MIN,
-        konbini_max=async_payments.KONBINI_MAX,
+        methods=async_methods.available_methods(), konbini_min=async_methods.KONBINI_MIN,
+        konbini_max=async_methods.KONBINI_MAX,
     ), status
 
 
@@ -116,7 +116,7 @@ def donate():
         return _form_page(values, _translate_errors(err.messages), status=422)
     if not ratelimit.hit("donate", request.remote_addr, cfg["DONATION_RATE_LIMIT"]):
         return _form_page(values, payment_error=translate("error.rate_limited"), status=429)
-    if data["payment_method"] not in async_payments.available_methods():
+    if data["payment_method"] not in async_methods.available_methods():
         return _form_page(values, {"payment_method": translate("error.method_unavailable")},
                           status=422)
     if data["payment_method"] != "card":
@@ -151,7 +151,7 @@ def donate():
 def _async_donation(values, data):
     """Konbini or bank transfer: instructions now, the gift once the money arrives."""
     try:
-        payment = async_payments.start_async_donation(
+        payment = async_methods.start_async_donation(
             data=data, method=data["payment_method"], lang=locale())
     except ValidationFailed as err:
         return _form_page(values, {key: err.message for key in err.errors}, status=422)
@@ -198,8 +198,8 @@ def pay(public_id):
     return render_template(
         "public/pay.html", donation=donation, payment=payment, instructions=instructions,
         amount=format_yen(payment.amount), status=donation.status,
-        expires=async_payments.expires_text(instructions, lang) if instructions else None,
-        store_names=async_payments.STORE_NAMES)
+        expires=async_methods.expires_text(instructions, lang) if instructions else None,
+        store_names=async_methods.STORE_NAMES)
 
 
 @bp.route("/pledges/cancel/<token>", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 """Stripe calls for konbini, bank transfer and monthly giving.
 
-Kept beside fund/gateways/stripe.py and built on its client and error
+Kept beside fund/payments/stripe/api.py and built on its client and error
 translation (this module never imports stripe itself). These objects exist
 only on real Stripe (test or live mode), not on localstripe; the tests
 intercept them with `responses` fixtures shaped like Stripe's documented
