@@ -1,7 +1,7 @@
 """What a receipt prints: labels, the tax statements, dates and size classes.
 
 Plain Python with no WeasyPrint, so the wording can be read and reviewed on
-its own; fund/pdf.py turns a receipt row's snapshot into the template context
+its own; fund/receipts/pdf.py turns a receipt row's snapshot into the template context
 with `context()`.
 """
 import unicodedata
