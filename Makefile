@@ -10,7 +10,7 @@ PORT ?= 5000
 STRIPE_PORT ?= 8420
 export FLASK_APP := wsgi
 
-.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations lint-imports
+.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations catalogues lint-imports
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -26,7 +26,28 @@ deps: $(STAMP) translations
 translations: $(STAMP)
 	@for dir in fund/*/translations; do \
 	  [ -d "$$dir" ] || continue; \
-	  $(BIN)/pybabel compile --statistics -d "$$dir" > /dev/null || exit 1; \
+	  $(BIN)/pybabel -q compile -d "$$dir" || exit 1; \
+	done
+
+# Extract each package's text into its catalogue and update ja and en (after changing text).
+# Each package owns the text of its own code and of the templates listed here.
+CATALOGUE_core := fund/core
+CATALOGUE_giving := fund/giving templates/email
+CATALOGUE_receipts := fund/receipts/mail.py templates/receipts/mail.txt
+CATALOGUE_web := fund/web templates/base.html templates/error.html templates/public templates/office templates/accountant
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k gettext_for:2
+catalogues: $(STAMP)
+	@for pkg in core giving receipts web; do \
+	  dir=fund/$$pkg/translations; mkdir -p $$dir; \
+	  case $$pkg in core) src="$(CATALOGUE_core)";; giving) src="$(CATALOGUE_giving)";; \
+	    receipts) src="$(CATALOGUE_receipts)";; web) src="$(CATALOGUE_web)";; esac; \
+	  $(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	    --no-wrap -o $$dir/messages.pot $$src || exit 1; \
+	  for lang in ja en; do \
+	    if [ -f $$dir/$$lang/LC_MESSAGES/messages.po ]; then \
+	      $(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching --ignore-obsolete -i $$dir/messages.pot -d $$dir -l $$lang; \
+	    else $(BIN)/pybabel -q init --no-wrap -i $$dir/messages.pot -d $$dir -l $$lang; fi; \
+	  done; rm $$dir/messages.pot; \
 	done
 
 # The dependency rules of ARCHITECTURE.md, as import-linter contracts (.importlinter).

@@ -8,11 +8,13 @@ how to pay. The payment stays pending until Stripe reports
 `payment_intent.succeeded`, which settles it like any other gift.
 """
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from fund.core import audit, clock, mail
 from fund.core.errors import FundError, PaymentUnavailable, ValidationFailed
 from fund.core.extensions import db
-from fund.core.i18n import translate
+from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
 from fund.giving import gifts
@@ -42,7 +44,7 @@ def check_amount(method, amount, lang):
     """Refuse an amount the method cannot carry, with a message for the form."""
     if method == KONBINI and not KONBINI_MIN <= amount <= KONBINI_MAX:
         raise ValidationFailed(
-            translate("error.konbini_amount", lang, min=f"{KONBINI_MIN:,}", max=f"{KONBINI_MAX:,}"),
+            gettext_for(lang, "Konbini payments must be between ¥%(min)s and ¥%(max)s.", min=f"{KONBINI_MIN:,}", max=f"{KONBINI_MAX:,}"),
             errors={"amount": "konbini"})
 
 
@@ -54,7 +56,7 @@ def start_async_donation(*, data, method, lang):
     the attempt left `created` on file; a refusal marks it failed.
     """
     if method not in ASYNC_METHODS or method not in available_methods():
-        raise ValidationFailed(translate("error.method_unavailable", lang),
+        raise ValidationFailed(gettext_for(lang, "This payment method is not available here."),
                                errors={"payment_method": "unavailable"})
     check_amount(method, data["amount"], lang)
     destination = gifts.resolve_destination(data["destination"], lang)
@@ -115,15 +117,22 @@ def expires_text(instructions, lang):
     return moment.strftime("%d %b %Y, %H:%M JST")
 
 
+INSTRUCTION_SUBJECTS = {
+    KONBINI: _l("QST Future Fund: how to pay at a convenience store"),
+    BANK_TRANSFER: _l("QST Future Fund: bank transfer details"),
+}
+
+
 def _instructions_mail(payment, instructions):
     donation = payment.donation
     lang = donation.locale
-    subject = translate(f"mail.instructions.{payment.method}.subject", lang)
-    body = render_template(
-        f"email/instructions.{lang}.txt", donation=donation, donor=donation.donor,
-        payment=payment, instructions=instructions, amount=format_yen(payment.amount),
-        expires=expires_text(instructions, lang), pay_url=pay_url(donation),
-        purpose=donation.purpose(lang), store_names=STORE_NAMES)
+    with force_locale(lang):
+        subject = str(INSTRUCTION_SUBJECTS[payment.method])
+        body = render_template(
+            "email/instructions.txt", donation=donation, donor=donation.donor,
+            payment=payment, instructions=instructions, amount=format_yen(payment.amount),
+            expires=expires_text(instructions, lang), pay_url=pay_url(donation),
+            purpose=donation.purpose(lang), store_names=STORE_NAMES)
     return mail.queue(to=donation.donor.email, subject=subject, body=body,
                       kind=f"instructions_{payment.method}", donation=donation)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.core import audit
 from fund.core.errors import Conflict, PaymentDeclined, PaymentUnavailable
 from fund.core.extensions import db
-from fund.core.i18n import translate
+from fund.core.i18n import gettext_for
 from fund.donors import services as donors
 from fund.giving import gifts
 from fund.giving.models import Donation
@@ -62,7 +62,7 @@ def _resume(donation, data, card_token, lang):
     if payment.state != PaymentState.CREATED or payment.stripe_payment_intent_id:
         return payment  # already decided, or waiting on 3-D Secure: show where it stands
     if data["amount"] != donation.amount:
-        raise Conflict(translate("error.checkout_changed", lang), code="checkout_changed")
+        raise Conflict(gettext_for(lang, "This form was already sent. To change the amount, please reload the page."), code="checkout_changed")
     # Same idempotency keys and, with the same card token, the same parameters:
     # Stripe answers with what it did the first time, if it did anything.
     return _charge(payment, card_token)

@@ -12,7 +12,7 @@ from fund.campaigns.models import Campaign, Project
 from fund.core import audit, clock
 from fund.core.errors import NotFound
 from fund.core.extensions import db
-from fund.core.i18n import translate
+from fund.core.i18n import gettext_for
 from fund.giving.models import Donation
 from fund.payments.models import Payment, PaymentState
 
@@ -36,7 +36,7 @@ class Destination:
             return self.campaign.title(lang)
         if self.project:
             return self.project.title(lang)
-        return translate("home.general", lang)
+        return gettext_for(lang, "General fund (unrestricted)")
 
 
 def resolve_destination(key, lang):
@@ -55,7 +55,7 @@ def resolve_destination(key, lang):
             db.select(Project).filter_by(slug=slug)).scalar_one_or_none()
         if project and project.accepts_donations:
             return Destination("project", project=project)
-    raise NotFound(translate("error.destination", lang), code="destination")
+    raise NotFound(gettext_for(lang, "This destination does not exist or no longer accepts gifts."), code="destination")
 
 
 def create_gift(*, donor, amount, method, locale, actor, campaign=None, project=None,

@@ -9,12 +9,14 @@ failed renewal makes the pledge past_due and tells the donor; the donor
 import logging
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from fund.core import audit, clock, mail
 from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
                               ValidationFailed)
 from fund.core.extensions import db
-from fund.core.i18n import translate
+from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
 from fund.giving import gifts, pledge_links
@@ -63,7 +65,7 @@ def start_pledge(*, data, card_token, lang):
     """
     destination = gifts.resolve_destination(data["destination"], lang)
     if destination.designation == "campaign":
-        raise ValidationFailed(translate("error.monthly_campaign", lang),
+        raise ValidationFailed(gettext_for(lang, "Monthly giving goes to the general fund or a project (campaigns end)."),
                                errors={"destination": "monthly_campaign"})
     donor = donors.find_or_create(data, lang)
     donor.receipt_preference = data.get("receipt_preference") or "per_gift"
@@ -205,7 +207,7 @@ def cancel(*, pledge, actor):
     pledge = _lock(pledge.id)
     if pledge.status in (PledgeStatus.CANCELED, PledgeStatus.FAILED):
         db.session.commit()
-        raise Conflict(translate("pledge.already_closed", pledge.locale), code="pledge_closed")
+        raise Conflict(gettext_for(pledge.locale, "This monthly gift has already stopped."), code="pledge_closed")
     if pledge.stripe_subscription_id:
         subscription = stripe_giving.cancel_subscription(pledge.stripe_subscription_id)
         if subscription.status != "canceled":
@@ -224,11 +226,19 @@ def pledge_from_token(token, lang):
     try:
         pledge_id, subscription_id = pledge_links.read_cancel_token(token)
     except pledge_links.LinkInvalid as err:
-        raise NotFound(translate("error.link_invalid", lang), code="link_invalid") from err
+        raise NotFound(gettext_for(lang, "This link is not valid."), code="link_invalid") from err
     pledge = db.session.get(Pledge, pledge_id)
     if pledge is None or (pledge.stripe_subscription_id or "") != subscription_id:
-        raise NotFound(translate("error.link_invalid", lang), code="link_invalid")
+        raise NotFound(gettext_for(lang, "This link is not valid."), code="link_invalid")
     return pledge
+
+
+PLEDGE_SUBJECTS = {
+    "paid": _l("QST Future Fund: thank you for your monthly gift"),
+    "paid_receipt": _l("QST Future Fund: thank you for your monthly gift (receipt %(number)s)"),
+    "failed": _l("QST Future Fund: your monthly gift could not be charged"),
+    "canceled": _l("QST Future Fund: your monthly gift has stopped"),
+}
 
 
 def pledge_mail(pledge, kind, **extra):
@@ -236,18 +246,18 @@ def pledge_mail(pledge, kind, **extra):
     lang = pledge.locale
     receipt = extra.get("receipt")
     amount = extra.pop("amount", None) or pledge.amount
-    body = render_template(
-        f"email/pledge_{kind}.{lang}.txt", pledge=pledge, donor=pledge.donor,
-        amount=format_yen(amount),
-        purpose=pledge.purpose(lang), cancel_url=pledge_links.cancel_url(pledge),
-        receipt_url=links.receipt_url(receipt) if receipt else None,
-        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
-        preference=pledge.donor.receipt_preference, **extra)
-    subject_params = {"number": receipt.number} if receipt else {}
-    subject_key = f"mail.pledge_{kind}.subject" + ("_receipt" if receipt else "")
-    return mail.queue(to=pledge.donor.email, subject=translate(subject_key, lang, **subject_params),
-                      body=body, kind=f"pledge_{kind}", receipt=receipt,
-                      donation=extra.get("donation"))
+    with force_locale(lang):
+        subject = str(PLEDGE_SUBJECTS[f"{kind}_receipt" if receipt else kind]) % (
+            {"number": receipt.number} if receipt else {})
+        body = render_template(
+            f"email/pledge_{kind}.txt", pledge=pledge, donor=pledge.donor,
+            amount=format_yen(amount),
+            purpose=pledge.purpose(lang), cancel_url=pledge_links.cancel_url(pledge),
+            receipt_url=links.receipt_url(receipt) if receipt else None,
+            max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+            preference=pledge.donor.receipt_preference, **extra)
+    return mail.queue(to=pledge.donor.email, subject=subject, body=body, kind=f"pledge_{kind}",
+                      receipt=receipt, donation=extra.get("donation"))
 
 
 # --- webhook handlers (registered with fund.payments.webhooks.handles) ---------

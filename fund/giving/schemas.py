@@ -1,12 +1,14 @@
 """Input schema for the donation form.
 
-Error messages are i18n keys (see fund.i18n); the view translates them into
-the donor's language, so one schema serves Japanese and English pages.
+Error messages are codes ("error.amount.min"); ERROR_TEXTS gives each its text
+in the donor's language, so one schema serves Japanese and English pages.
 """
 import re
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate,
                          validates, validates_schema)
+
+from flask_babel import lazy_gettext as _l
 
 from fund.core.money import AmountError, parse_yen
 
@@ -16,6 +18,23 @@ PHONE = re.compile(r"^\+?[0-9][0-9\- ]{8,18}[0-9]$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９－ー−", "0123456789---")
 
 REQUIRED = {"required": "error.required", "null": "error.required"}
+
+# What each error code says to the donor (Flask-Babel catalogue, in the page's language).
+ERROR_TEXTS = {
+    "error.required": _l("This field is required."),
+    "error.amount.required": _l("Please enter an amount."),
+    "error.amount.invalid": _l("Enter the amount in whole yen, digits only."),
+    "error.amount.fraction": _l("Amounts are in whole yen, without decimals."),
+    "error.amount.negative": _l("The amount must be positive."),
+    "error.amount.min": _l("The minimum is ¥%(min)s."),
+    "error.amount.max": _l("The maximum is ¥%(max)s."),
+    "error.email": _l("Please enter a valid email address."),
+    "error.postal_code": _l("Enter a 7-digit postal code (e.g. 263-8555)."),
+    "error.phone": _l("Please enter a valid phone number."),
+    "error.too_long": _l("Use at most %(max)s characters."),
+    "error.choice": _l("Please choose one of the options."),
+    "error.monthly_card_only": _l("Monthly giving is by card only."),
+}
 
 
 def _text(max_length, required=True):

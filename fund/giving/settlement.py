@@ -9,11 +9,11 @@ payment's transaction and never commits; the sender commits and sends the mail.
 import logging
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 
 from fund.core import mail, signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
-from fund.core.i18n import translate
 from fund.core.money import format_yen
 from fund.giving import pledges
 from fund.receipts import issuing as receipts
@@ -50,17 +50,18 @@ def settle_gift(*, donation, actor):
 
 def thank_you_mail(donation, receipt):
     """Queue the thank-you mail of a one-off gift, in the donor's language."""
-    lang = donation.locale
-    if receipt:
-        subject = translate("mail.thanks.subject", lang, number=receipt.number)
-    else:
-        subject = translate("mail.thanks_noreceipt.subject", lang)
-    body = render_template(
-        f"email/thanks.{lang}.txt", donation=donation, donor=donation.donor,
-        amount=format_yen(donation.amount), receipt=receipt,
-        receipt_url=links.receipt_url(receipt) if receipt else None,
-        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
-        purpose=donation.purpose(lang))
+    with force_locale(donation.locale):
+        if receipt:
+            subject = gettext("QST Future Fund: thank you for your gift (receipt %(number)s)",
+                              number=receipt.number)
+        else:
+            subject = gettext("QST Future Fund: thank you for your gift")
+        body = render_template(
+            "email/thanks.txt", donation=donation, donor=donation.donor,
+            amount=format_yen(donation.amount), receipt=receipt,
+            receipt_url=links.receipt_url(receipt) if receipt else None,
+            max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+            purpose=donation.purpose(donation.locale))
     return mail.queue(to=donation.donor.email, subject=subject, body=body,
                       kind="thanks", receipt=receipt, donation=donation)
 
@@ -68,13 +69,13 @@ def thank_you_mail(donation, receipt):
 def expired_mail(payment):
     """Queue the mail telling the donor their konbini/bank-transfer request lapsed."""
     donation = payment.donation
-    lang = donation.locale
-    body = render_template(f"email/instructions_expired.{lang}.txt", donation=donation,
-                           donor=donation.donor, amount=format_yen(payment.amount),
-                           method=payment.method)
+    with force_locale(donation.locale):
+        subject = gettext("QST Future Fund: your payment deadline has passed")
+        body = render_template("email/instructions_expired.txt", donation=donation,
+                               donor=donation.donor, amount=format_yen(payment.amount),
+                               method=payment.method)
     return mail.queue(to=donation.donor.email, body=body, kind="instructions_expired",
-                      subject=translate("mail.instructions_expired.subject", lang),
-                      donation=donation)
+                      subject=subject, donation=donation)
 
 
 @signals.payment_succeeded.connect

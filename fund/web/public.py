@@ -3,19 +3,20 @@ import secrets
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
                    request, url_for)
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
                               ValidationFailed)
 from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
-from fund.core.i18n import locale, translate
+from fund.core.i18n import gettext_for, locale
 from fund.core.money import format_yen
 from fund.giving import async_methods
 from fund.giving import card, pledges
 from fund.giving import gifts as donations
 from fund.giving import totals as campaigns
-from fund.giving.schemas import DonationCreateSchema
+from fund.giving.schemas import ERROR_TEXTS, DonationCreateSchema
 from fund.payments import instructions as payment_instructions
 from fund.payments.stripe import api as gateway
 from fund.receipts import issuing as receipts
@@ -44,7 +45,7 @@ def donors():
     if slug:
         campaign = campaign_services.campaign_by_slug(slug)
         if campaign is None:
-            abort(404, description=translate("error.destination"))
+            abort(404, description=_("This destination does not exist or no longer accepts gifts."))
     listing = campaigns.donor_list(campaign)
     return render_template("public/donors.html", campaign=campaign, listing=listing)
 
@@ -59,7 +60,7 @@ def _form_page(values, errors=None, payment_error=None, status=200):
     except NotFound:  # an unknown destination is shown as an error on the form
         destination = donations.resolve_destination("general", lang)
         errors = dict(errors or {})
-        errors.setdefault("destination", translate("error.destination"))
+        errors.setdefault("destination", _("This destination does not exist or no longer accepts gifts."))
     return render_template(
         "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
         destination=destination, destination_title=destination.title(lang),
@@ -90,11 +91,11 @@ def _translate_errors(messages):
             continue
         key = problems[0] if problems else "error.required"
         if key == "error.too_long":
-            out[field] = translate(key, max=DonationCreateSchema.max_length(field))
-        elif key.startswith("error."):
-            out[field] = translate(key, **params)
+            out[field] = str(ERROR_TEXTS[key]) % {"max": DonationCreateSchema.max_length(field)}
+        elif key in ERROR_TEXTS:
+            out[field] = str(ERROR_TEXTS[key]) % params
         else:  # unknown field or marshmallow's own message
-            out[field] = translate("error.choice")
+            out[field] = _("Please choose one of the options.")
     return out
 
 
@@ -115,15 +116,15 @@ def donate():
     except ValidationError as err:
         return _form_page(values, _translate_errors(err.messages), status=422)
     if not ratelimit.hit("donate", request.remote_addr, cfg["DONATION_RATE_LIMIT"]):
-        return _form_page(values, payment_error=translate("error.rate_limited"), status=429)
+        return _form_page(values, payment_error=_("Too many attempts from your connection. Please wait a few minutes and try again."), status=429)
     if data["payment_method"] not in async_methods.available_methods():
-        return _form_page(values, {"payment_method": translate("error.method_unavailable")},
+        return _form_page(values, {"payment_method": _("This payment method is not available here.")},
                           status=422)
     if data["payment_method"] != "card":
         return _async_donation(values, data)
     token = request.form.get("card_token", "").strip()
     if not token:
-        return _form_page(values, {"card": translate("error.card_token")}, status=422)
+        return _form_page(values, {"card": _("Please enter your card details.")}, status=422)
     if data["frequency"] == "monthly":
         return _monthly_donation(values, data, token)
     try:
@@ -132,12 +133,12 @@ def donate():
     except PaymentDeclined:
         # A new attempt with another card is a new checkout.
         values["checkout_key"] = secrets.token_urlsafe(24)
-        return _form_page(values, payment_error=translate("error.card_declined"), status=402)
+        return _form_page(values, payment_error=_("Your card was declined. Please try another card."), status=402)
     except PaymentUnavailable:
         # "Try again" sends the same token under the same checkout key, so Stripe
         # replays what it may already have done instead of charging again.
         values["card_token"] = token
-        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+        return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
     except Conflict as err:
         values["checkout_key"] = secrets.token_urlsafe(24)
@@ -156,10 +157,10 @@ def _async_donation(values, data):
     except ValidationFailed as err:
         return _form_page(values, {key: err.message for key in err.errors}, status=422)
     except PaymentUnavailable:
-        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+        return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
     except FundError:
-        return _form_page(values, payment_error=translate("error.method_unavailable"),
+        return _form_page(values, payment_error=_("This payment method is not available here."),
                           status=402)
     return redirect(url_for("public.pay", public_id=payment.donation.public_id))
 
@@ -167,16 +168,16 @@ def _async_donation(values, data):
 def _monthly_donation(values, data, token):
     """マンスリーサポーター: a Stripe subscription; the first month is charged now."""
     if gateway.is_offline():
-        return _form_page(values, {"frequency": translate("error.method_unavailable")},
+        return _form_page(values, {"frequency": _("This payment method is not available here.")},
                           status=422)
     try:
         pledge = pledges.start_pledge(data=data, card_token=token, lang=locale())
     except ValidationFailed as err:
         return _form_page(values, {key: err.message for key in err.errors}, status=422)
     except PaymentDeclined:
-        return _form_page(values, payment_error=translate("error.monthly_declined"), status=402)
+        return _form_page(values, payment_error=_("Your card was not accepted, so monthly giving has not started. Please try another card."), status=402)
     except PaymentUnavailable:
-        return _form_page(values, payment_error=translate("error.payment_unavailable"),
+        return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
     if pledge.donations:
         return redirect(url_for("public.thanks", public_id=pledge.donations[0].public_id))
@@ -218,7 +219,7 @@ def cancel_pledge(token):
     return render_template(
         "public/pledge_cancel.html", pledge=pledge, token=token, done=done, closed=closed,
         amount=format_yen(pledge.amount),
-        purpose=pledge.purpose(lang) or translate("home.general", lang)), status
+        purpose=pledge.purpose(lang) or gettext_for(lang, "General fund (unrestricted)")), status
 
 
 @bp.get("/donations/<public_id>/authenticate")
@@ -264,9 +265,9 @@ def receipt_pdf(token):
     try:
         receipt = links.receipt_from_token(token)
     except links.LinkExpired:
-        abort(410, description=translate("error.link_expired"))
+        abort(410, description=_("This link has expired. Please contact the QST Future Fund office."))
     except links.LinkInvalid:
-        abort(403, description=translate("error.link_invalid"))
+        abort(403, description=_("This link is not valid."))
     return Response(receipts.pdf_bytes(receipt), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"',
         "Cache-Control": "private, no-store",
