@@ -11,10 +11,10 @@ MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
                  "fund.receipts.models")
 # Modules that connect signal receivers, register webhook handlers or jobs on import.
-WIRING_MODULES = ("fund.payments.webhooks", "fund.payments.refunds", "fund.payments.disputes",
-                  "fund.payments.instructions", "fund.payments.sync", "fund.giving.settlement",
-                  "fund.giving.pledges", "fund.receipts.reactions", "fund.receipts.bulk",
-                  "fund.core.mail")
+WIRING_MODULES = ("fund.core.mail", "fund.payments.webhooks", "fund.payments.refunds",
+                  "fund.payments.disputes", "fund.payments.instructions", "fund.payments.sync",
+                  "fund.giving.settlement", "fund.giving.totals", "fund.giving.pledges",
+                  "fund.receipts.reactions", "fund.receipts.bulk")
 
 
 def create_app(config=None):

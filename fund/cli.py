@@ -5,6 +5,7 @@ from flask import Flask
 from fund.campaigns.seed import seed_demo
 from fund.core import mail
 from fund.core.extensions import db
+from fund.giving import cli as giving_cli
 from fund.payments import cli as payments_cli
 from fund.receipts import cli as receipts_cli
 from fund.staff.models import StaffUser
@@ -49,4 +50,5 @@ def register(app: Flask):
 
     payments_cli.register(group)  # stripe-sync, expire-payments (konbini, bank transfer)
     receipts_cli.register(group)  # receipts issue / export / void / verify
+    giving_cli.register(group)  # totals rebuild
     app.cli.add_command(group)

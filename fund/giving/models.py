@@ -221,3 +221,45 @@ class PledgeInvoice(db.Model):
 
     def __repr__(self):
         return f"<PledgeInvoice {self.stripe_invoice_id}>"
+
+
+# --- money raised, kept as it moves --------------------------------------------
+# Pages read these rows instead of summing every gift on each request. They are
+# kept by fund.giving.totals in the transaction that moves the money
+# (signals.payment_succeeded, signals.net_amount_changed) and can be rebuilt
+# from the payments at any time (`flask fund totals rebuild`).
+SCOPES = ("fund", "campaign", "project")
+
+
+class ScopeTotal(db.Model):
+    """Net money raised and supporters counted, for the whole fund, a campaign or a project."""
+
+    scope = db.Column(db.String(16), primary_key=True)
+    scope_id = db.Column(db.Integer, primary_key=True, autoincrement=False)  # 0 for the fund
+    raised = db.Column(db.BigInteger, nullable=False, default=0)
+    supporters = db.Column(db.Integer, nullable=False, default=0)
+
+    __table_args__ = (db.CheckConstraint(f"scope IN {SCOPES}", name="scope"),)
+
+    def __repr__(self):
+        return f"<ScopeTotal {self.scope}:{self.scope_id} {self.raised}>"
+
+
+class ScopeSupporter(db.Model):
+    """One donor's net giving to one scope; `published` when a kept gift opted in to the 芳名録."""
+
+    scope = db.Column(db.String(16), primary_key=True)
+    scope_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), primary_key=True)
+    net = db.Column(db.BigInteger, nullable=False, default=0)
+    published = db.Column(db.Boolean, nullable=False, default=False)
+    # When the first kept gift that opted in was paid: the 芳名録's order.
+    published_since = db.Column(TZDateTime)
+
+    donor = db.relationship("Donor")
+
+    __table_args__ = (
+        db.CheckConstraint(f"scope IN {SCOPES}", name="scope"),
+        db.Index("ix_scope_supporter_listing", "scope", "scope_id", "published",
+                 "published_since"),
+    )

@@ -1,14 +1,25 @@
-"""Money raised: campaign progress for every page, and the 芳名録 (donor list)."""
+"""Money raised: kept as it moves, for campaign progress and the 芳名録 (donor list).
+
+The one definition of "money raised" is a gift's net amount: paid, less refunds
+and lost disputes (Donation.net_amount in Python, `net_amount_expression` in
+SQL). Pages never sum gifts on a request: they read ScopeTotal and
+ScopeSupporter rows, which `refresh` brings up to date inside the transaction
+that moves the money (receivers of signals.payment_succeeded and
+signals.net_amount_changed), and `rebuild` recomputes from the payments.
+"""
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 
 from fund.campaigns import services as campaign_services
-from fund.core import clock
+from fund.core import clock, signals
 from fund.core.extensions import db
-from fund.giving import gifts as donations
-from fund.giving.models import Donation
+from fund.donors.models import Donor
+from fund.giving.models import Donation, ScopeSupporter, ScopeTotal
 from fund.payments.models import Dispute, DisputeState, Payment, PaymentState, Refund, RefundState
+
+FUND = ("fund", 0)
 
 
 @dataclass(frozen=True)
@@ -28,8 +39,7 @@ class Progress:
 def net_amount_expression():
     """Money raised by one gift, in SQL: paid, less refunds and lost disputes.
 
-    The one definition of "money raised": Donation.net_amount in Python and
-    this expression in queries say the same thing, and every page uses them.
+    The SQL twin of Donation.net_amount; every total is built from it.
     """
     paid = (db.select(func.coalesce(func.sum(Payment.amount), 0))
             .where(Payment.donation_id == Donation.id, Payment.state == PaymentState.SUCCEEDED)
@@ -45,31 +55,131 @@ def net_amount_expression():
     return paid - refunded - lost
 
 
-def raised_by(filter_column, ids):
-    """{id: (raised, supporters)}: net money raised and the donors who still count."""
-    if not ids:
-        return {}
-    per_gift = (db.select(filter_column.label("key"), Donation.donor_id.label("donor_id"),
-                          net_amount_expression().label("net"))
-                .where(filter_column.in_(ids)).subquery())
-    kept = per_gift.c.net > 0
-    rows = db.session.execute(
-        db.select(per_gift.c.key,
-                  func.coalesce(func.sum(db.case((kept, per_gift.c.net), else_=0)), 0),
-                  func.count(func.distinct(db.case((kept, per_gift.c.donor_id)))))
-        .group_by(per_gift.c.key)).all()
-    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+def _paid_at_expression():
+    return (db.select(func.min(Payment.succeeded_at))
+            .where(Payment.donation_id == Donation.id, Payment.state == PaymentState.SUCCEEDED)
+            .scalar_subquery())
 
+
+def scopes_of(donation):
+    """The scopes a gift counts in: the whole fund, and its campaign or project."""
+    scopes = [FUND]
+    if donation.designation == "campaign":
+        scopes.append(("campaign", donation.campaign_id))
+    elif donation.designation == "project":
+        scopes.append(("project", donation.project_id))
+    return scopes
+
+
+def _scope_filter(scope, scope_id):
+    if scope == "campaign":
+        return Donation.campaign_id == scope_id
+    if scope == "project":
+        return (Donation.designation == "project") & (Donation.project_id == scope_id)
+    return db.true()
+
+
+def _standing(donor_id, scope, scope_id):
+    """(net, published, published_since) of one donor in one scope, from their gifts."""
+    rows = db.session.execute(
+        db.select(Donation.publish_name, net_amount_expression(), _paid_at_expression())
+        .where(Donation.donor_id == donor_id, _scope_filter(scope, scope_id))).all()
+    net = sum(int(row[1]) for row in rows if row[1] > 0)
+    opted_in = [row[2] for row in rows if row[0] and row[1] > 0 and row[2] is not None]
+    return net, bool(opted_in), min(opted_in) if opted_in else None
+
+
+def _locked_total(scope, scope_id):
+    """The scope's total row under a row lock, created the first time."""
+    def read():
+        return db.session.execute(
+            db.select(ScopeTotal).filter_by(scope=scope, scope_id=scope_id).with_for_update()
+            .execution_options(populate_existing=True)).scalar_one_or_none()
+    total = read()
+    if total is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ScopeTotal(scope=scope, scope_id=scope_id, raised=0, supporters=0))
+        except IntegrityError:
+            pass  # another transaction made it first; its lock now orders us
+        total = read()
+    return total
+
+
+def refresh(donation):
+    """Bring the totals of every scope the gift counts in up to date (no commit)."""
+    # A fixed order of locks (the fund's row last) keeps concurrent gifts from deadlocking.
+    for scope, scope_id in sorted(scopes_of(donation), key=lambda s: s == FUND):
+        _refresh_supporter(donation.donor_id, scope, scope_id)
+
+
+def _refresh_supporter(donor_id, scope, scope_id):
+    net, published, since = _standing(donor_id, scope, scope_id)
+    total = _locked_total(scope, scope_id)
+    supporter = db.session.get(ScopeSupporter, (scope, scope_id, donor_id))
+    if supporter is None:
+        supporter = ScopeSupporter(scope=scope, scope_id=scope_id, donor_id=donor_id, net=0,
+                                   published=False)
+        db.session.add(supporter)
+    total.raised += net - supporter.net
+    total.supporters += int(net > 0) - int(supporter.net > 0)
+    supporter.net, supporter.published, supporter.published_since = net, published, since
+
+
+def rebuild():
+    """Recompute every total from the payments, set by set (a repair, or after an import); commits."""
+    db.session.execute(db.delete(ScopeSupporter))
+    db.session.execute(db.delete(ScopeTotal))
+    gift = (db.select(Donation.donor_id, Donation.designation, Donation.campaign_id,
+                      Donation.project_id, Donation.publish_name,
+                      net_amount_expression().label("net"), _paid_at_expression().label("paid_at"))
+            .subquery())
+    kept = gift.c.net > 0
+    opted_in = kept & gift.c.publish_name.is_(True)
+    for scope, scope_id, where in (
+            ("fund", None, kept),
+            ("campaign", gift.c.campaign_id, kept & (gift.c.designation == "campaign")),
+            ("project", gift.c.project_id, kept & (gift.c.designation == "project"))):
+        keys = [gift.c.donor_id] if scope_id is None else [scope_id, gift.c.donor_id]
+        per_donor = (db.select(db.literal(scope), scope_id if scope_id is not None else 0,
+                               gift.c.donor_id, func.sum(gift.c.net),
+                               func.max(db.case((opted_in, 1), else_=0)) == 1,
+                               func.min(db.case((opted_in, gift.c.paid_at))))
+                     .where(where).group_by(*keys))
+        db.session.execute(db.insert(ScopeSupporter).from_select(
+            ["scope", "scope_id", "donor_id", "net", "published", "published_since"], per_donor))
+    db.session.execute(db.insert(ScopeTotal).from_select(
+        ["scope", "scope_id", "raised", "supporters"],
+        db.select(ScopeSupporter.scope, ScopeSupporter.scope_id, func.sum(ScopeSupporter.net),
+                  func.count()).group_by(ScopeSupporter.scope, ScopeSupporter.scope_id)))
+    db.session.commit()
+
+
+@signals.payment_succeeded.connect
+def _on_payment_succeeded(payment, actor):
+    refresh(payment.donation)
+
+
+@signals.net_amount_changed.connect
+def _on_net_amount_changed(donation, actor):
+    refresh(donation)
+
+
+# --- what pages read -------------------------------------------------------------
 
 def campaign_progress(campaigns, now=None):
     now = now or clock.now()
-    totals = raised_by(Donation.campaign_id, [c.id for c in campaigns])
+    ids = [c.id for c in campaigns]
+    totals = {row.scope_id: row for row in db.session.execute(
+        db.select(ScopeTotal).where(ScopeTotal.scope == "campaign",
+                                    ScopeTotal.scope_id.in_(ids))).scalars()} if ids else {}
     result = {}
     for campaign in campaigns:
-        raised, supporters = totals.get(campaign.id, (0, 0))
+        total = totals.get(campaign.id)
         days = (clock.jst_date(campaign.ends_at) - clock.jst_date(now)).days
         result[campaign.id] = Progress(
-            raised=raised, goal=campaign.goal_amount, supporters=supporters,
+            raised=total.raised if total else 0, goal=campaign.goal_amount,
+            supporters=total.supporters if total else 0,
             days_left=max(days, 0), is_open=campaign.is_open(now))
     return result
 
@@ -88,23 +198,22 @@ class DonorList:
 
 
 def donor_list(campaign=None, limit=500):
-    """芳名録: names of donors who opted in, in order of their first paid gift.
+    """芳名録: names of donors who opted in, in order of their first such gift.
 
     Publication is opt-in per gift; a donor is listed once if any of their
-    paid gifts (to this campaign, if given) allows it. Fully refunded gifts
+    kept gifts (to this campaign, if given) allows it. Fully refunded gifts
     do not count. Everyone else is only counted as anonymous.
     """
-    query = donations.with_money(db.select(Donation).join(Payment, Payment.donation_id == Donation.id)
-                       .where(Payment.state == PaymentState.SUCCEEDED)
-                       .order_by(Payment.succeeded_at, Donation.id))
-    if campaign is not None:
-        query = query.where(Donation.campaign_id == campaign.id)
-    published, everyone = {}, set()
-    for donation in db.session.execute(query).unique().scalars():
-        if donation.net_amount <= 0:
-            continue
-        everyone.add(donation.donor_id)
-        if donation.publish_name and donation.donor_id not in published:
-            published[donation.donor_id] = donation.donor.receipt_name
-    names = list(published.values())
-    return DonorList(names=names[:limit], anonymous=len(everyone) - len(published))
+    scope, scope_id = ("campaign", campaign.id) if campaign is not None else FUND
+    listed = ((ScopeSupporter.scope == scope) & (ScopeSupporter.scope_id == scope_id)
+              & ScopeSupporter.published.is_(True) & (ScopeSupporter.net > 0))
+    name = db.case((Donor.kind == "corporation", Donor.company_name), else_=Donor.name)
+    names = db.session.execute(
+        db.select(name).select_from(ScopeSupporter)
+        .join(Donor, Donor.id == ScopeSupporter.donor_id).where(listed)
+        .order_by(ScopeSupporter.published_since, ScopeSupporter.donor_id).limit(limit)
+    ).scalars().all()
+    named = db.session.execute(db.select(func.count()).select_from(ScopeSupporter)
+                               .where(listed)).scalar_one()
+    total = db.session.get(ScopeTotal, (scope, scope_id))
+    return DonorList(names=list(names), anonymous=(total.supporters if total else 0) - named)

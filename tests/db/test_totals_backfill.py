@@ -1,0 +1,43 @@
+"""The migration that introduced kept totals filled them from the gifts already paid."""
+from flask_migrate import downgrade, upgrade
+
+from fund.campaigns.models import Campaign
+from fund.campaigns.seed import seed_demo
+from fund.core.extensions import db
+from fund.giving import totals
+from fund.giving.models import ScopeSupporter, ScopeTotal
+from fund.payments.models import Dispute, Refund
+from tests.receipts.helpers import donor, paid_gift
+
+
+def _snapshot():
+    db.session.expire_all()
+    return ({(t.scope, t.scope_id): (t.raised, t.supporters) for t in db.session.query(ScopeTotal)},
+            {(s.scope, s.scope_id, s.donor_id): (s.net, s.published, s.published_since)
+             for s in db.session.query(ScopeSupporter)})
+
+
+def test_backfill_matches_a_rebuild(app, ctx):
+    db.session.remove()
+    downgrade(revision="0005")
+    try:
+        seed_demo()
+        campaign = db.session.query(Campaign).one()
+        campaign_id = campaign.id
+        kept = paid_gift(donor(), 5000, designation="campaign", campaign=campaign,
+                         publish_name=True)
+        refunded = paid_gift(donor(), 3000, designation="campaign", campaign=campaign)
+        disputed = paid_gift(donor(), 7000, publish_name=True)
+        db.session.add_all([
+            Refund(payment=refunded.payments[0], amount=3000, state="succeeded", reason="x"),
+            Refund(payment=kept.payments[0], amount=1000, state="succeeded", reason="x"),
+            Dispute(payment=disputed.payments[0], amount=7000, state="lost", stripe_dispute_id="dp_b")])
+        db.session.commit()
+        db.session.remove()
+    finally:
+        upgrade()
+    backfilled = _snapshot()
+    assert backfilled[0][("campaign", campaign_id)] == (4000, 1)
+    assert backfilled[0][("fund", 0)] == (4000, 1)
+    totals.rebuild()
+    assert _snapshot() == backfilled
