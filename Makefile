@@ -26,7 +26,7 @@ deps: $(STAMP) translations
 translations: $(STAMP)
 	@for dir in fund/*/translations; do \
 	  [ -d "$$dir" ] || continue; \
-	  $(BIN)/pybabel compile -q --statistics -d "$$dir" || exit 1; \
+	  $(BIN)/pybabel compile --statistics -d "$$dir" > /dev/null || exit 1; \
 	done
 
 # The dependency rules of ARCHITECTURE.md, as import-linter contracts (.importlinter).

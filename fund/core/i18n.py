@@ -7,6 +7,9 @@ from pathlib import Path
 
 from flask import has_request_context, request, session
 
+from flask_babel import format_date
+
+from fund.core import clock
 from fund.core.extensions import babel
 
 LANGUAGES = ("ja", "en")
@@ -170,3 +173,8 @@ def register(app):
 def _locale_or_default():
     # Outside a request (mail from a command, a job) the caller passes the locale.
     return locale() if has_request_context() else DEFAULT
+
+
+def jst_date(moment):
+    """The date in Japan of an aware datetime, written for the current locale (2026年4月1日)."""
+    return format_date(clock.jst_date(moment), format="long") if moment else ""
