@@ -87,6 +87,7 @@ def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
         # Every test posts from 127.0.0.1; tests/views/test_rate_limits.py turns limits on.
         "DONATION_RATE_LIMIT": "0/60",
         "LOGIN_RATE_LIMIT": "0/60",
+        "DONOR_SIGN_IN_RATE_LIMIT": "0/60",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
     })

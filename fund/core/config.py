@@ -79,6 +79,11 @@ def from_environment(env=None):
         "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
         "DONATION_RATE_LIMIT": env.get("DONATION_RATE_LIMIT", "10/600"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10/600"),
+        # Donor self-service: sign-in links asked per address and per client, and how long
+        # a link and a signed-in session last.
+        "DONOR_SIGN_IN_RATE_LIMIT": env.get("DONOR_SIGN_IN_RATE_LIMIT", "5/600"),
+        "DONOR_SIGN_IN_LINK_MINUTES": _int(env.get("DONOR_SIGN_IN_LINK_MINUTES"), 30),
+        "DONOR_SESSION_MINUTES": _int(env.get("DONOR_SESSION_MINUTES"), 60),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -40,3 +40,20 @@ class Donor(db.Model):
 
     def __repr__(self):
         return f"<Donor {self.id} {self.receipt_name!r}>"
+
+
+class DonorSignIn(db.Model):
+    """A one-time sign-in link mailed to an address (donor self-service, no password).
+
+    Only the SHA-256 of the token is kept: a leaked database opens no session.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, index=True)
+    token_sha256 = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(TZDateTime, nullable=False)
+    used_at = db.Column(TZDateTime)
+
+    def __repr__(self):
+        return f"<DonorSignIn {self.id} used={self.used_at is not None}>"

@@ -1,6 +1,18 @@
-"""Donors: find the donor a form describes, or record a new one."""
+"""Donors: find the donor a form describes, or record a new one; self-service sign-in."""
+import hashlib
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from sqlalchemy import func
+
+from fund.core import audit, clock, mail
+from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.donors.models import Donor
+from fund.core.signing import LinkExpired, LinkInvalid
+from fund.donors.models import Donor, DonorSignIn
 
 
 def find_or_create(data, lang):
@@ -27,4 +39,100 @@ def find_or_create(data, lang):
     donor.phone = data.get("phone") or None
     donor.locale = lang
     donor.publish_name = data["publish_name"]
+    return donor
+
+
+# --- self-service without a password --------------------------------------------
+
+def normalize_email(email):
+    """How an address typed by a donor is compared: NFKC (full-width @), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+def donors_with_email(email):
+    """Every donor record (individual, corporate) with this address."""
+    email = normalize_email(email)
+    if not email:
+        return []
+    return db.session.execute(
+        db.select(Donor).where(func.lower(Donor.email) == email).order_by(Donor.id)
+    ).scalars().all()
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_sign_in(*, email, lang, link_for):
+    """Mail a one-time sign-in link to `email` if a donor has it; commits.
+
+    Says nothing about whether the address is known (the page shows the same
+    message either way). `link_for(token)` makes the absolute URL.
+    """
+    known = donors_with_email(email)
+    if not known:
+        return False
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["DONOR_SIGN_IN_LINK_MINUTES"]
+    row = DonorSignIn(email=normalize_email(email), token_sha256=_digest(token),
+                      expires_at=clock.now() + timedelta(minutes=minutes))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(audit.donor(known[0].id), "donor.sign_in_requested", row)
+    with force_locale(lang):
+        subject = gettext("QST Future Fund: your sign-in link")
+        body = render_template("email/donor_sign_in.txt", url=link_for(token), minutes=minutes,
+                               name=known[0].name)
+    mail.queue(to=known[0].email, subject=subject, body=body, kind="donor_sign_in")
+    db.session.commit()
+    mail.deliver_committed()
+    return True
+
+
+def sign_in_with(token):
+    """The address a one-time link was sent to; the link is used up. Commits.
+
+    Raises LinkInvalid (unknown, tampered or already used) or LinkExpired.
+    """
+    row = db.session.execute(
+        db.select(DonorSignIn).filter_by(token_sha256=_digest(token or "")).with_for_update()
+    ).scalar_one_or_none()
+    if row is None or row.used_at is not None:
+        db.session.rollback()
+        raise LinkInvalid()
+    if clock.now() >= row.expires_at:
+        db.session.rollback()
+        raise LinkExpired()
+    row.used_at = clock.now()
+    known = donors_with_email(row.email)
+    if known:
+        audit.record(audit.donor(known[0].id), "donor.signed_in", row)
+    db.session.commit()
+    return row.email
+
+
+def update_address(*, donor, postal_code, address, actor, lang):
+    """Change where future receipts are addressed; receipts already issued keep theirs. Commits."""
+    with force_locale(lang):
+        return _update_address(donor, postal_code, address, actor)
+
+
+def _update_address(donor, postal_code, address, actor):
+    digits = unicodedata.normalize("NFKC", postal_code or "").replace("〒", "").replace("-", "").strip()
+    address = unicodedata.normalize("NFKC", address or "").strip() if address else ""
+    errors = {}
+    if not (len(digits) == 7 and digits.isdigit()):
+        errors["postal_code"] = gettext("Enter a 7-digit postal code (e.g. 263-8555).")
+    if not address:
+        errors["address"] = gettext("This field is required.")
+    elif len(address) > 500:
+        errors["address"] = gettext("Use at most 500 characters.")
+    if errors:
+        raise ValidationFailed(gettext("Please check the highlighted fields."), errors=errors)
+    before = {"postal_code": donor.postal_code, "address": donor.address}
+    donor.postal_code = f"{digits[:3]}-{digits[3:]}"
+    donor.address = address
+    audit.record(actor, "donor.address_changed", donor, before=before,
+                 after={"postal_code": donor.postal_code, "address": donor.address})
+    db.session.commit()
     return donor

@@ -4,10 +4,12 @@
 def register(app):
     """Register every blueprint; each guards its own audience (`before_request`)."""
     from fund.core.extensions import csrf
-    from fund.web import accountant, office, office_pledges, office_receipts, public, webhooks
+    from fund.web import (accountant, donor, office, office_pledges, office_receipts, public,
+                          webhooks)
     from fund.web.auth import current_staff
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(donor.bp)  # donor self-service (/my/)
     app.register_blueprint(office.bp)
     app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)

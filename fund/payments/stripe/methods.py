@@ -168,3 +168,26 @@ def cancel_subscription(subscription_id):
 def retrieve_invoice(invoice_id):
     return _invoice(call(client().v1.invoices.retrieve, invoice_id,
                           params={"expand": ["payments"]}))
+
+
+def change_subscription_amount(subscription_id, *, amount, product, idempotency_key):
+    """Charge `amount` yen a month from the next invoice on (no proration, nothing charged now)."""
+    current = call(client().v1.subscriptions.retrieve, subscription_id)
+    items = (current.get("items") or {}).get("data") or []
+    if len(items) != 1:
+        raise FundError("This monthly gift cannot be changed here; please contact the office.",
+                        status=409, code="subscription_items")
+    obj = call(client().v1.subscriptions.update, subscription_id, params={
+        "items": [{"id": items[0]["id"],
+                   "price_data": {"currency": "jpy", "product": product, "unit_amount": amount,
+                                  "recurring": {"interval": "month"}}}],
+        "proration_behavior": "none",
+    }, options={"idempotency_key": idempotency_key})
+    return _subscription(obj)
+
+
+def card_update_url(*, customer, return_url):
+    """A Stripe customer-portal page where the donor replaces the card of a monthly gift."""
+    session = call(client().v1.billing_portal.sessions.create,
+                   params={"customer": customer, "return_url": return_url})
+    return session["url"]
