@@ -69,11 +69,11 @@ def reportlab_receipt(r):
     c.drawRightString(width - 18 * mm, height - 20 * mm, f'{ctx["t"]["number"]} {ctx["number"]}')
     c.drawRightString(width - 18 * mm, height - 25 * mm, f'{ctx["t"]["issued_on"]} {ctx["issued_on"]}')
     c.setFont("IPAexMincho", 10)
-    c.drawString(18 * mm, height - 60 * mm, f'〒{ctx["postal_code"]} {ctx["address"]}')
+    c.drawString(18 * mm, height - 60 * mm, f'{ctx["postal_code"]} {ctx["address"]}')
     c.setFont("IPAexMincho", 17)
     c.drawString(18 * mm, height - 70 * mm, f'{ctx["donor_name"]} {ctx["honorific"]}')
     c.setFont("IPAexGothic", 22)
-    c.drawCentredString(width / 2, height - 90 * mm, f'金 {ctx["amount_digits"]} 円')
+    c.drawCentredString(width / 2, height - 90 * mm, ctx["amount_figure"])
     c.setFont("IPAexMincho", 10)
     c.drawString(18 * mm, height - 105 * mm, f'{ctx["t"]["received_on"]} {ctx["received_on"]}')
     if ctx["purpose"]:
