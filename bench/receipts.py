@@ -48,8 +48,8 @@ def receipt(i, kind="single"):
 def reportlab_setup():
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    for family, paths in (("IPAexMincho", pdf.KNOWN_FONT_FILES["IPAexMincho"]),
-                          ("IPAexGothic", pdf.KNOWN_FONT_FILES["IPAexGothic"])):
+    for family, paths in (("IPAexMincho", fonts.KNOWN_FONT_FILES["IPAexMincho"]),
+                          ("IPAexGothic", fonts.KNOWN_FONT_FILES["IPAexGothic"])):
         path = next(p for p in paths if os.path.exists(p))
         pdfmetrics.registerFont(TTFont(family, path))
 
