@@ -6,6 +6,7 @@ anything else is logged and shown as a plain 500 page with no stack trace.
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,5 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def handle_unexpected(err):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, "internal_error",
-                       "Something went wrong on our side. Nothing was charged twice; "
-                       "please try again later. / 申し訳ありません。時間をおいて再度お試しください。")
+        return _render(500, "internal_error", gettext(
+            "Something went wrong on our side. Nothing was charged twice; please try again later."))

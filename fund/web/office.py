@@ -2,6 +2,8 @@
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
+from flask_babel import gettext as _
+
 from fund.core import audit, clock, ratelimit
 from fund.core.errors import FundError, NotFound, PaymentUnavailable, ValidationFailed
 from fund.core.extensions import db
@@ -31,8 +33,7 @@ def login():
     error = None
     if request.method == "POST":
         if not ratelimit.hit("login", request.remote_addr, current_app.config["LOGIN_RATE_LIMIT"]):
-            error = ("ログインの試行が多すぎます。しばらくしてから再度お試しください。 / "
-                     "Too many sign-in attempts; please wait a few minutes.")
+            error = _("Too many sign-in attempts; please wait a few minutes.")
             return render_template("office/login.html", error=error), 429
         user = sign_in(request.form.get("email"), request.form.get("password"))
         if user is not None:
@@ -41,7 +42,7 @@ def login():
                 target = url_for("office.donations" if user.has_role("office")
                                  else "accountant.index")
             return redirect(target)
-        error = "メールアドレスまたはパスワードが違います。 / Wrong email or password."
+        error = _("Wrong email or password.")
     return render_template("office/login.html", error=error), (401 if error else 200)
 
 

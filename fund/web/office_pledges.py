@@ -1,5 +1,6 @@
 """The fund office's view of monthly supporters: list and cancel."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from fund.core.errors import Conflict
 from fund.core.extensions import db
@@ -30,7 +31,7 @@ def cancel(pledge_id):
     pledge = db.get_or_404(Pledge, pledge_id)
     try:
         pledges.cancel(pledge=pledge, actor=audit.staff(current_staff()))
-        flash(f"マンスリーサポーター #{pledge_id} を停止しました。 / Pledge #{pledge_id} canceled.")
+        flash(_("Pledge #%(id)s canceled.", id=pledge_id))
     except Conflict:
-        flash(f"#{pledge_id} はすでに停止しています。 / Pledge #{pledge_id} was already closed.")
+        flash(_("Pledge #%(id)s was already closed.", id=pledge_id))
     return redirect(url_for("office_pledges.index"))
