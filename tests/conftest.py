@@ -8,14 +8,19 @@ import os
 import re
 import time
 import uuid
+from dataclasses import dataclass
 
 import psycopg
 import pytest
 import stripe
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from fund import create_app
 from fund.core.extensions import db
+from fund.staff.services import create_staff
+from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
 
@@ -84,7 +89,7 @@ def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
         "STRIPE_MAX_NETWORK_RETRIES": 0,
         "STRIPE_TIMEOUT_SECONDS": 10,
         "STRIPE_RETRY_BACKOFF_SECONDS": 0,
-        # Every test posts from 127.0.0.1; tests/views/test_rate_limits.py turns limits on.
+        # Every test posts from 127.0.0.1; tests/core/test_rate_limits.py turns limits on.
         "DONATION_RATE_LIMIT": "0/60",
         "LOGIN_RATE_LIMIT": "0/60",
         "DONOR_SIGN_IN_RATE_LIMIT": "0/60",
@@ -134,9 +139,44 @@ def ctx(app):
         db.session.remove()
 
 
+class FreshClient(FlaskClient):
+    """A test client whose requests do not share `g` with the test's app context.
+
+    With `ctx` pushed, every request reuses that app context and so its `g`:
+    the CSRF token, the signed-in user and the chosen language would leak from
+    one request into the next, which no browser ever sees.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in list(g):
+                g.pop(key)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return FreshClient(app, app.response_class, use_cookies=True)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: object
+    csrf: str  # a CSRF token of the signed-in session, for the forms it posts
+
+
+@pytest.fixture
+def sign_in(client, ctx):
+    """sign_in(role): a new staff user of `role`, signed in on `client`."""
+    def sign_in_as(role, email=None, password="pw-for-tests"):
+        user = create_staff(email or f"{role}-tester@qst.example", f"Test {role}", role, password)
+        response = client.post("/office/login", data={
+            "email": user.email, "password": password,
+            "csrf_token": csrf_token(client, "/office/login")})
+        assert response.status_code == 302
+        home = "/office/receipts/" if user.has_role("office") else "/accountant/"
+        return SignedIn(user, csrf_token(client, home))
+    return sign_in_as
 
 
 @pytest.fixture

@@ -6,12 +6,7 @@ STRIPE_API_BASE) for one test and answer Stripe's API with `responses`,
 using objects shaped like Stripe's documented ones (tests/giving/stripe_objects.py).
 """
 import pytest
-from flask import g
 import responses
-
-from fund.core.extensions import db
-from fund.staff.models import StaffUser
-from tests.support.forms import csrf_token
 
 
 @pytest.fixture
@@ -28,20 +23,3 @@ def online(app):
     finally:
         app.config.update(saved)
         app.extensions.pop("fund.stripe", None)
-
-
-def office_session(client):
-    """Create an office user and sign `client` in (CSRF token included)."""
-    user = StaffUser(email="office@qst.example", name="Office", role="office")
-    user.set_password("pw-office")
-    db.session.add(user)
-    db.session.commit()
-    response = client.post("/office/login", data={
-        "email": "office@qst.example", "password": "pw-office",
-        "csrf_token": csrf_token(client, "/office/login")})
-    assert response.status_code == 302
-    # The `ctx` fixture keeps one app context (and so one `g`) across requests:
-    # drop what the sign-in made stale (the CSRF token of the cleared session).
-    g.pop("csrf_token", None)
-    g.pop("staff", None)
-    return user

@@ -17,7 +17,6 @@ from fund.core import signing
 from fund.giving import pledge_links
 from tests.conftest import WEBHOOK_SECRET
 from tests.giving import stripe_objects as so
-from tests.giving.conftest import office_session
 from tests.support.forms import csrf_token, post_donation
 from tests.support.stripe_events import deliver, event
 
@@ -212,10 +211,10 @@ def test_subscription_canceled_at_stripe_follows_here(client, seeded, ctx, onlin
     assert len(smtp_server.wait_for(2)) == 2
 
 
-def test_office_lists_and_cancels_a_pledge(client, seeded, ctx, online, smtp_server):
+def test_office_lists_and_cancels_a_pledge(client, seeded, ctx, online, smtp_server, sign_in):
     assert _sign_up(client, online, destination=PROJECT).status_code == 302
     pledge = db.session.query(Pledge).one()
-    office_session(client)
+    sign_in("office", email="office@qst.example", password="pw-office")
     listing = client.get("/office/pledges/")
     assert listing.status_code == 200
     text = listing.get_data(as_text=True)

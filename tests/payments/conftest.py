@@ -2,10 +2,6 @@
 import re
 
 import pytest
-from flask import g, has_app_context
-from flask.testing import FlaskClient
-
-from fund.staff.services import create_staff
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -22,40 +18,9 @@ def fast_retries(app):
         app.config["STRIPE_RETRY_BACKOFF_SECONDS"] = saved
 
 
-class FreshClient(FlaskClient):
-    """A test client whose requests do not share `g` with the test's app context.
-
-    With `ctx` pushed, every request reuses that app context and so its `g`:
-    the cached CSRF token and signed-in user would leak from one request into
-    the next, which no browser ever sees.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            for key in list(g):
-                g.pop(key)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app):
-    return FreshClient(app, app.response_class, use_cookies=True)
-
-
-def sign_in(client, role="office"):
-    """Create a staff user with `role` and sign the client in; returns the user."""
-    user = create_staff(f"{role}-tester@qst.example", f"Test {role}", role, "pw-for-tests")
-    page = client.get("/office/login").get_data(as_text=True)
-    response = client.post("/office/login", data={
-        "email": user.email, "password": "pw-for-tests",
-        "csrf_token": CSRF.search(page).group(1)})
-    assert response.status_code == 302
-    return user
-
-
-@pytest.fixture
-def office(client, ctx):
-    return sign_in(client, "office")
+def office(sign_in):
+    return sign_in("office").user
 
 
 def post_refund(client, donation_id, amount, reason="寄附者からの依頼 / donor asked"):

@@ -13,7 +13,7 @@ from fund.payments.models import Refund, StripeEvent
 from fund.receipts.models import Receipt
 from fund.core import clock
 from tests.conftest import WEBHOOK_SECRET
-from tests.payments.conftest import post_refund, sign_in
+from tests.payments.conftest import post_refund
 from tests.support.forms import post_donation
 from tests.support.stripe_events import event, sign
 
@@ -106,12 +106,12 @@ def test_bad_refund_input_is_refused_with_a_message(client, seeded, ctx, card_to
     assert db.session.query(Refund).count() == 0
 
 
-def test_refund_needs_csrf_token_and_an_office_role(client, seeded, ctx, card_token):
+def test_refund_needs_csrf_token_and_an_office_role(client, seeded, ctx, card_token, sign_in):
     gift = paid_gift(client, card_token)
-    sign_in(client, "accountant")
+    sign_in("accountant")
     assert client.get(f"/office/donations/{gift.id}").status_code == 403
     client.post("/office/logout")
-    sign_in(client, "office")
+    sign_in("office")
     forged = client.post(f"/office/donations/{gift.id}/refund",
                          data={"amount": "5000", "reason": "x"})
     assert forged.status_code == 400

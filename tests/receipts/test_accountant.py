@@ -70,7 +70,7 @@ def test_download_one_pdf(client, book, sign_in):
 
 def test_export_fiscal_year_zip_with_csv_index(client, book, sign_in, inline_jobs):
     rows, _ = book
-    token = sign_in("accountant")
+    token = sign_in("accountant").csrf
     response = client.post("/accountant/exports", data={"fiscal_year": "2025",
                                                          "csrf_token": token})
     assert response.status_code == 302
@@ -95,7 +95,7 @@ def test_export_fiscal_year_zip_with_csv_index(client, book, sign_in, inline_job
 
 
 def test_export_needs_a_period(client, book, sign_in):
-    token = sign_in("accountant")
+    token = sign_in("accountant").csrf
     response = client.post("/accountant/exports", data={"status": "valid", "csrf_token": token})
     assert response.status_code == 422
 
@@ -107,7 +107,7 @@ def test_annual_summaries_in_bulk(client, ctx, sign_in, inline_jobs):
             paid_gift(person, amount=2000, at=datetime(2026, month, 5, tzinfo=timezone.utc))
     paid_gift(donor(), at=datetime(2026, 2, 5, tzinfo=timezone.utc))  # per-gift donor
     db.session.commit()
-    token = sign_in("accountant")
+    token = sign_in("accountant").csrf
     client.post("/accountant/annual", data={"year": "2026", "csrf_token": token})
     job = db.session.execute(db.select(ReceiptJob)).scalar_one()
     assert job.state == "done", job.message
@@ -124,7 +124,7 @@ def test_background_job_reports_progress_until_done(app, client, ctx, sign_in):
     for i in range(3):
         paid_gift(amount=1000 + i, at=datetime(2026, 3, 1 + i, tzinfo=timezone.utc))
     db.session.commit()
-    token = sign_in("accountant")
+    token = sign_in("accountant").csrf
     response = client.post("/accountant/issue", data={"year": "2026", "csrf_token": token})
     job_url = response.headers["Location"]
     assert "progressbar" in client.get(job_url).get_data(as_text=True)

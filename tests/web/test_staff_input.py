@@ -2,9 +2,7 @@
 import pytest
 
 from fund.core.errors import ValidationFailed
-from fund.staff.services import create_staff
 from fund.web import forms
-from tests.support.forms import csrf_token
 
 ARGS = {"year": forms.Number(), "status": forms.Choice(("valid", "void")), "amount": forms.Yen()}
 
@@ -34,12 +32,7 @@ def test_bad_staff_input_is_refused_naming_the_field(app, query, field):
     assert field in refused.value.message and refused.value.status == 422
 
 
-def test_a_full_width_year_filters_the_accountant_desk(app, ctx):
-    client = app.test_client()
-    user = create_staff("accountant-input@qst.example", "Accountant", "accountant", "pw-input")
-    response = client.post("/office/login", data={
-        "email": user.email, "password": "pw-input",
-        "csrf_token": csrf_token(client, "/office/login")})
-    assert response.status_code == 302
+def test_a_full_width_year_filters_the_accountant_desk(client, sign_in):
+    sign_in("accountant")
     assert client.get("/accountant/?year=２０２６").status_code == 200
     assert client.get("/accountant/?year=二〇二六").status_code == 422

@@ -9,7 +9,8 @@ OFFICE_PAGES = ["/office/", "/office/pledges/", "/office/receipts/", "/office/di
 ACCOUNTANT_PAGES = ["/accountant/"]
 
 
-def sign_in(client, email, password):
+def post_login(client, email, password):
+    """What the sign-in form sends (these tests check the form itself)."""
     token = CSRF.search(client.get("/office/login").get_data(as_text=True)).group(1)
     return client.post("/office/login", data={"email": email, "password": password,
                                                "csrf_token": token})
@@ -23,7 +24,7 @@ def staff(ctx):
 
 def test_admin_sees_every_page_and_the_whole_menu(app, staff):
     client = app.test_client()
-    assert sign_in(client, "admin@example.jp", "pw-admin-123").status_code == 302
+    assert post_login(client, "admin@example.jp", "pw-admin-123").status_code == 302
     for url in OFFICE_PAGES + ACCOUNTANT_PAGES:
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, url
@@ -34,7 +35,7 @@ def test_admin_sees_every_page_and_the_whole_menu(app, staff):
 
 def test_accountant_lands_on_the_desk_and_not_in_the_office(app, staff):
     client = app.test_client()
-    response = sign_in(client, "accountant@example.jp", "pw-accountant-123")
+    response = post_login(client, "accountant@example.jp", "pw-accountant-123")
     assert response.headers["Location"].endswith("/accountant/")
     assert client.get("/accountant/").status_code == 200
     for url in OFFICE_PAGES:
@@ -43,14 +44,14 @@ def test_accountant_lands_on_the_desk_and_not_in_the_office(app, staff):
 
 def test_office_clerk_cannot_open_the_accountant_desk(app, staff):
     client = app.test_client()
-    sign_in(client, "office@example.jp", "pw-office-123")
+    post_login(client, "office@example.jp", "pw-office-123")
     assert client.get("/office/").status_code == 200
     assert client.get("/accountant/").status_code == 403
 
 
 def test_wrong_password_and_anonymous_visitors(app, staff):
     client = app.test_client()
-    assert sign_in(client, "office@example.jp", "nope").status_code == 401
+    assert post_login(client, "office@example.jp", "nope").status_code == 401
     for url in OFFICE_PAGES + ACCOUNTANT_PAGES:
         response = client.get(url)
         assert response.status_code == 302 and "/office/login" in response.headers["Location"]
