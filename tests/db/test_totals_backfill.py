@@ -6,7 +6,7 @@ from fund.campaigns.seed import seed_demo
 from fund.core.extensions import db
 from fund.giving import totals
 from fund.giving.models import ScopeSupporter, ScopeTotal
-from fund.payments.models import Dispute, Refund
+from tests.factories import DisputeFactory, RefundFactory
 from tests.receipts.helpers import donor, paid_gift
 
 
@@ -28,10 +28,9 @@ def test_backfill_matches_a_rebuild(app, ctx):
                          publish_name=True)
         refunded = paid_gift(donor(), 3000, designation="campaign", campaign=campaign)
         disputed = paid_gift(donor(), 7000, publish_name=True)
-        db.session.add_all([
-            Refund(payment=refunded.payments[0], amount=3000, state="succeeded", reason="x"),
-            Refund(payment=kept.payments[0], amount=1000, state="succeeded", reason="x"),
-            Dispute(payment=disputed.payments[0], amount=7000, state="lost", stripe_dispute_id="dp_b")])
+        RefundFactory(payment=refunded.payments[0], amount=3000)
+        RefundFactory(payment=kept.payments[0], amount=1000)
+        DisputeFactory(payment=disputed.payments[0], amount=7000, state="lost")
         db.session.commit()
         db.session.remove()
     finally:

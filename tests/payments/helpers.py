@@ -5,7 +5,7 @@ import responses
 from fund.core.extensions import db
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments import stripe_fake
-from tests.payments.rows import pending_gift
+from tests.factories import pending_gift
 from tests.support.stripe_events import deliver, event
 
 

@@ -7,7 +7,7 @@ from fund.payments.models import Payment
 from fund.core import clock
 from fund.payments import services as payments
 from fund.payments import sync as stripe_sync
-from tests.payments.rows import pending_gift
+from tests.factories import pending_gift
 
 
 def _attempt(age):

@@ -10,7 +10,7 @@ import pytest
 
 from fund.core.extensions import db
 from fund.payments.models import Payment, Refund
-from tests.payments.rows import pending_gift
+from tests.factories import pending_gift
 from tests.payments.conftest import post_refund
 from tests.support.forms import post_donation
 
