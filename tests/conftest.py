@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+import responses
 import stripe
 from flask import g, has_app_context
 from flask.testing import FlaskClient
@@ -20,6 +21,7 @@ from flask_migrate import upgrade
 from fund import create_app
 from fund.core.extensions import db
 from fund.staff.services import create_staff
+from tests.support import stripe_fake
 from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
@@ -209,3 +211,27 @@ def card_token(stripe_client):
             "number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
         return token["id"]
     return make
+
+
+@pytest.fixture
+def fake(app, localstripe):
+    """FakeStripe on the app's Stripe base URL; nothing reaches localstripe."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield stripe_fake.FakeStripe(mock, localstripe.url)
+
+
+@pytest.fixture
+def online(app):
+    """Real-mode configuration (a sk_test_ key, no STRIPE_API_BASE) with api.stripe.com
+    answered by a RequestsMock: for konbini, bank transfer and subscriptions."""
+    saved = {key: app.config[key] for key in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY",
+                                              "STRIPE_PUBLISHABLE_KEY")}
+    app.config.update(STRIPE_API_BASE=None, STRIPE_SECRET_KEY="sk_test_giving_suite",
+                      STRIPE_PUBLISHABLE_KEY="pk_test_giving_suite")
+    # The gateway caches its client by (key, base); the new pair builds a new one.
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            yield mock
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("fund.stripe", None)

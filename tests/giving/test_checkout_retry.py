@@ -13,7 +13,7 @@ from fund.core.extensions import db
 from fund.giving.models import Donation
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt
-from tests.payments import stripe_fake
+from tests.support import stripe_fake
 from tests.support.forms import csrf_token, donation_form
 
 CHECKOUT = re.compile(r'name="checkout_key" value="([^"]+)"')
@@ -71,7 +71,7 @@ def test_try_again_after_lost_answers_charges_once(client, seeded, ctx, localstr
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         stripe = IdempotentStripe(mock, localstripe.url)
         stripe_fake.FakeStripe(mock, localstripe.url).charges["ch_once"] = \
-            stripe_fake.charge("ch_once", "pi_once", 5000, fee=180)
+            stripe_fake.charge("ch_once", 5000, payment_intent="pi_once", fee=180)
         page = client.get("/donate").get_data(as_text=True)
         form = donation_form(card_token="tok_visa")
         form["csrf_token"] = csrf_token(client)

@@ -19,7 +19,7 @@ from fund.receipts.models import Receipt
 from fund.giving import async_methods as async_payments
 from fund.payments import instructions as payment_instructions
 from tests.conftest import WEBHOOK_SECRET
-from tests.giving import stripe_objects as so
+from tests.support import stripe_fake as so
 from tests.support.forms import post_donation
 from tests.support.stripe_events import deliver, event
 
@@ -107,7 +107,7 @@ def test_konbini_gift_pending_then_paid_issues_one_receipt(
     obj = made[0]
     _settle_mocks(online, obj, "succeeded", latest_charge="ch_konbini_1",
                   amount_received=5000)
-    so.add_json(online, responses.GET, "/charges/ch_konbini_1", so.charge("ch_konbini_1", 5000, 190))
+    so.add_json(online, responses.GET, "/charges/ch_konbini_1", so.charge("ch_konbini_1", 5000, fee=190))
     body = event("evt_konbini_paid", "payment_intent.succeeded",
                  {"id": obj["id"], "object": "payment_intent"})
     first = deliver(client, body, WEBHOOK_SECRET)
@@ -184,7 +184,7 @@ def test_bank_transfer_pending_then_paid(client, seeded, ctx, online, smtp_serve
 
     obj = made[0]
     _settle_mocks(online, obj, "succeeded", latest_charge="ch_bank_1", amount_received=30000)
-    so.add_json(online, responses.GET, "/charges/ch_bank_1", so.charge("ch_bank_1", 30000, 0))
+    so.add_json(online, responses.GET, "/charges/ch_bank_1", so.charge("ch_bank_1", 30000, fee=0))
     result = deliver(client, event("evt_bank_paid", "payment_intent.succeeded",
                                    {"id": obj["id"], "object": "payment_intent"}), WEBHOOK_SECRET)
     assert result.get_json()["outcome"] == "processed"

@@ -16,7 +16,7 @@ from fund.receipts.models import Receipt
 from fund.core import signing
 from fund.giving import pledge_links
 from tests.conftest import WEBHOOK_SECRET
-from tests.giving import stripe_objects as so
+from tests.support import stripe_fake as so
 from tests.support.forms import csrf_token, post_donation
 from tests.support.stripe_events import deliver, event
 
@@ -34,7 +34,7 @@ def _invoice_mocks(online, invoice_id, amount, pledge_id=1, status="paid"):
         so.add_json(online, responses.GET, f"/payment_intents/{intent_id}", so.intent(
             intent_id, amount=amount, status="succeeded", methods=["card"], payment_id="",
             donation_id="", customer="cus_monthly_1", latest_charge=charge_id))
-        so.add_json(online, responses.GET, f"/charges/{charge_id}", so.charge(charge_id, amount, 180))
+        so.add_json(online, responses.GET, f"/charges/{charge_id}", so.charge(charge_id, amount, fee=180))
 
 
 def _sign_up(client, online, amount="5000", product_exists=False, **form):

@@ -8,7 +8,7 @@ from fund.core.models import AuditEntry
 from fund.donors.models import DonorSignIn
 from fund.giving.models import Pledge
 from fund.receipts import issuing as receipts
-from tests.giving import stripe_objects as so
+from tests.support import stripe_fake as so
 from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
 from tests.support.forms import csrf_token
 

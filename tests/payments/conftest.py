@@ -1,9 +1,7 @@
 """Fixtures for the payment tests: a signed-in office user, fast retries."""
-import re
-
 import pytest
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.forms import CSRF
 
 
 @pytest.fixture(autouse=True)

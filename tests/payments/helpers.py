@@ -1,19 +1,9 @@
-"""Driving the app with Stripe served by `responses` (see stripe_fake)."""
-import pytest
-import responses
-
+"""Driving the app with Stripe served by `responses` (tests/support/stripe_fake.py)."""
 from fund.core.extensions import db
 from tests.conftest import WEBHOOK_SECRET
-from tests.payments import stripe_fake
+from tests.support import stripe_fake
 from tests.factories import pending_gift
 from tests.support.stripe_events import deliver, event
-
-
-@pytest.fixture
-def fake(app, localstripe):
-    """FakeStripe on the app's Stripe base URL; nothing reaches localstripe."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield stripe_fake.FakeStripe(mock, localstripe.url)
 
 
 def send(client, event_id, event_type, obj):
@@ -28,7 +18,7 @@ def gift_known_to_stripe(fake, amount=5000, *, intent_id="pi_fake_1", charge_id=
     payment = pending_gift(amount, intent_id=intent_id, wants_receipt=wants_receipt)
     fake.intents[intent_id] = stripe_fake.intent(intent_id, amount, charge=charge_id,
                                                  payment_id=payment.id)
-    fake.charges[charge_id] = stripe_fake.charge(charge_id, intent_id, amount)
+    fake.charges[charge_id] = stripe_fake.charge(charge_id, amount, payment_intent=intent_id)
     return payment
 
 

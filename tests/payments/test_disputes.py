@@ -4,9 +4,9 @@ import pytest
 from fund.core.extensions import db
 from fund.core.models import AuditEntry
 from fund.payments.models import Dispute
-from tests.payments import stripe_fake
+from tests.support import stripe_fake
 from tests.payments.conftest import post_refund
-from tests.payments.helpers import fake, paid_gift, send  # noqa: F401  (fixture)
+from tests.payments.helpers import paid_gift, send
 
 
 def test_dispute_opened_then_won_restores_the_gift(client, ctx, fake, office):
@@ -56,7 +56,7 @@ def test_lost_dispute_takes_the_money(client, ctx, fake, amount, status, net):
 
 
 def test_dispute_for_a_charge_we_never_saw_is_acknowledged(client, ctx, fake):
-    fake.charges["ch_other"] = stripe_fake.charge("ch_other", "pi_other", 1000)
+    fake.charges["ch_other"] = stripe_fake.charge("ch_other", 1000, payment_intent="pi_other")
     fake.intents["pi_other"] = stripe_fake.intent("pi_other", 1000, charge="ch_other")
     fake.disputes["dp_x"] = stripe_fake.dispute("dp_x", "ch_other", None, 1000)
     assert send(client, "evt_x", "charge.dispute.created",

@@ -11,8 +11,8 @@ from fund.core.extensions import db
 from fund.core.models import AuditEntry, OutboundEmail
 from fund.payments.models import Dispute, Payment, Refund, StripeEvent
 from fund.receipts.models import Receipt
-from tests.payments import stripe_fake
-from tests.payments.helpers import fake, gift_known_to_stripe, send  # noqa: F401
+from tests.support import stripe_fake
+from tests.payments.helpers import gift_known_to_stripe, send
 
 EVENTS = [
     ("evt_pi", "payment_intent.succeeded", {"id": "pi_fake_1", "object": "payment_intent"}),

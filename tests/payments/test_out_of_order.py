@@ -3,8 +3,8 @@ from fund.core.extensions import db
 from fund.core.models import AuditEntry, OutboundEmail
 from fund.payments.models import Payment, Refund, StripeEvent
 from fund.receipts.models import Receipt
-from tests.payments import stripe_fake
-from tests.payments.helpers import fake, gift_known_to_stripe, paid_gift, send  # noqa: F401
+from tests.support import stripe_fake
+from tests.payments.helpers import gift_known_to_stripe, paid_gift, send
 from tests.conftest import WEBHOOK_SECRET
 from tests.support.stripe_events import deliver, event
 

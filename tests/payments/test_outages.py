@@ -8,7 +8,7 @@ from fund.core.extensions import db
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt
 from fund.payments import sync as stripe_sync
-from tests.payments import stripe_fake
+from tests.support import stripe_fake
 from tests.support.forms import post_donation
 
 
@@ -48,7 +48,7 @@ def test_timeouts_429_and_5xx_are_retried_with_the_same_key(
     base = localstripe.url
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = stripe_fake.FakeStripe(mock, base)
-        fake.charges["ch_r1"] = stripe_fake.charge("ch_r1", "pi_r1", 5000, fee=180)
+        fake.charges["ch_r1"] = stripe_fake.charge("ch_r1", 5000, payment_intent="pi_r1", fee=180)
         succeeded = (200, stripe_fake.intent("pi_r1", 5000, charge="ch_r1", payment_id=1))
         customer_keys, intent_keys = _stripe(
             mock, base, [ERROR_503, requests.exceptions.ConnectTimeout("connect timeout"), CUSTOMER],
@@ -84,7 +84,7 @@ def test_stripe_down_shows_try_again_and_sync_finds_the_lost_charge(
         # What Stripe had done with the first of those requests:
         fake.intents["pi_lost"] = stripe_fake.intent("pi_lost", 5000, charge="ch_lost",
                                                      payment_id=payment.id, created=2_000_000_000)
-        fake.charges["ch_lost"] = stripe_fake.charge("ch_lost", "pi_lost", 5000)
+        fake.charges["ch_lost"] = stripe_fake.charge("ch_lost", 5000, payment_intent="pi_lost")
         from datetime import datetime, timezone
         since = datetime(2033, 1, 1, tzinfo=timezone.utc)
         first = stripe_sync.sync(since=since)
