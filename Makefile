@@ -9,6 +9,8 @@ APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PORT ?= 5000
 STRIPE_PORT ?= 8420
 export FLASK_APP := wsgi
+# `make run` and `make test` are development; the app refuses to start unsafely otherwise.
+export FUND_ENV ?= development
 
 .PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations catalogues lint-imports
 

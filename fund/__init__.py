@@ -23,6 +23,7 @@ def create_app(config=None):
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    config_module.check(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))

@@ -26,6 +26,9 @@ from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
 
+# The suite asks for development explicitly, as `make run` does (see fund.core.config.check).
+os.environ["FUND_ENV"] = "development"
+
 WEBHOOK_SECRET = "whsec_test_fund_suite"
 BACKEND = os.environ.get("FUND_TEST_DB", "postgresql")
 

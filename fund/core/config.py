@@ -15,6 +15,15 @@ def _int(value, default):
     return int(value) if value not in (None, "") else default
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+DEV_WEBHOOK_SECRET = "whsec_localstripe_dev"
+ENVIRONMENTS = ("development", "staging", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start: the message says what to set."""
+
+
 def from_environment(env=None):
     """Build the configuration dict from environment variables.
 
@@ -29,7 +38,9 @@ def from_environment(env=None):
         # Nothing configured: the embedded localstripe of `make run`.
         stripe_base = "http://127.0.0.1:8420"
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-secret-change-me"),
+        # `make run` and the tests ask for development; anything else runs as production.
+        "FUND_ENV": env.get("FUND_ENV", "production"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "INSTANCE_DIR": str(instance),
@@ -39,7 +50,7 @@ def from_environment(env=None):
         "STRIPE_SECRET_KEY": secret or "sk_test_localstripe",
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
         "STRIPE_API_BASE": stripe_base,
-        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_dev"),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET),
         # fund.payments.stripe.api.call retries timeouts, 429 and 5xx itself (same key);
         # the library's own retries would multiply those attempts.
         "STRIPE_MAX_NETWORK_RETRIES": _int(env.get("STRIPE_MAX_NETWORK_RETRIES"), 0),
@@ -85,6 +96,14 @@ def from_environment(env=None):
         "DONOR_SIGN_IN_LINK_MINUTES": _int(env.get("DONOR_SIGN_IN_LINK_MINUTES"), 30),
         "DONOR_SESSION_MINUTES": _int(env.get("DONOR_SESSION_MINUTES"), 60),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Cookies: never sent to scripts or with cross-site posts; HTTPS-only outside development.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("FUND_ENV", "production") != "development",
+        # A staff session ends after this much inactivity.
+        "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
+        # Request bodies above this get 413 (room for a scanned invoice PDF).
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 10 * 1024 * 1024),
     }
 
 
@@ -96,3 +115,25 @@ def _database_url(url, instance):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def check(config):
+    """Refuse to start unsafely; development must be asked for (FUND_ENV=development)."""
+    environment = config.get("FUND_ENV", "production")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"FUND_ENV must be one of {', '.join(ENVIRONMENTS)}.")
+    if environment == "development":
+        return
+    problems = []
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        problems.append("set SECRET_KEY to a long random value (it signs sessions and links)")
+    if not config.get("STRIPE_WEBHOOK_SECRET") or \
+            config["STRIPE_WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:
+        problems.append("set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret (whsec_…)")
+    if str(config.get("STRIPE_SECRET_KEY", "")).startswith("sk_live_") \
+            and environment != "production":
+        problems.append(f"a live Stripe key (sk_live_…) is refused in {environment}")
+    if problems:
+        raise ConfigurationError(
+            f"Refusing to start ({environment}): " + "; ".join(problems)
+            + ". For a development machine set FUND_ENV=development.")

@@ -86,3 +86,13 @@ def _thread_main(app, name, args):
             TASKS[name](*args)
         finally:
             db.session.remove()
+
+
+def broker_reachable(url, timeout=1.0):
+    """True when the broker answers (health checks); never raises."""
+    try:
+        with Celery(broker=url).connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0, timeout=timeout)
+        return True
+    except Exception:  # unreachable, refused, misconfigured: all "not healthy"
+        return False

@@ -1,0 +1,102 @@
+"""Headers, cookies and sessions that keep a donor's and a clerk's browser safe; unsafe starts refused."""
+import re
+
+import pytest
+
+from fund import create_app
+from fund.core import config as config_module
+from fund.core.config import ConfigurationError
+
+
+def test_every_page_carries_the_security_headers(client, seeded):
+    response = client.get("/donate")
+    csp = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    page = response.get_data(as_text=True)
+    assert f'<script nonce="{nonce}">' in page  # the form's own script may run
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers  # plain http here
+    again = client.get("/donate").headers["Content-Security-Policy"]
+    assert re.search(r"'nonce-([^']+)'", again).group(1) != nonce  # one nonce per response
+
+
+def test_https_gets_hsts(client, seeded):
+    response = client.get("/", base_url="https://fund.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_session_cookie_is_httponly_and_same_site(client, seeded):
+    cookie = client.get("/?lang=en").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_fresh_session_at_sign_in(client, sign_in):
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    sign_in("office")
+    with client.session_transaction() as session:
+        assert "planted" not in session and "staff_id" in session
+
+
+def test_an_idle_staff_session_ends(app, client, sign_in, monkeypatch):
+    sign_in("office")
+    assert client.get("/office/").status_code == 200
+    with client.session_transaction() as session:
+        session["staff_seen"] -= app.config["STAFF_IDLE_MINUTES"] * 60 + 1
+    response = client.get("/office/")
+    assert response.status_code == 302 and "/office/login" in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert "staff_id" not in session
+
+
+def test_an_oversized_body_gets_413(app, client, seeded):
+    saved = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        response = client.post("/donate", data={"message": "x" * 5000})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = saved
+    assert response.status_code == 413 and "Traceback" not in response.get_data(as_text=True)
+
+
+SAFE = {"SECRET_KEY": "a-long-random-secret-for-production", "STRIPE_WEBHOOK_SECRET": "whsec_real",
+        "STRIPE_SECRET_KEY": "sk_test_x"}
+
+
+@pytest.mark.parametrize("environment,overrides,refused", [
+    ("production", {"SECRET_KEY": config_module.DEV_SECRET_KEY}, "SECRET_KEY"),
+    ("production", {"SECRET_KEY": ""}, "SECRET_KEY"),
+    ("production", {"STRIPE_WEBHOOK_SECRET": config_module.DEV_WEBHOOK_SECRET}, "STRIPE_WEBHOOK_SECRET"),
+    ("staging", {"STRIPE_SECRET_KEY": "sk_live_x"}, "sk_live_"),
+    ("nonsense", {}, "FUND_ENV"),
+])
+def test_unsafe_configuration_refuses_to_start(environment, overrides, refused):
+    with pytest.raises(ConfigurationError, match=refused):
+        config_module.check({**SAFE, "FUND_ENV": environment, **overrides})
+
+
+def test_safe_configurations_start():
+    config_module.check({**SAFE, "FUND_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x"})
+    config_module.check({"FUND_ENV": "development", "SECRET_KEY": config_module.DEV_SECRET_KEY})
+
+
+def test_the_app_without_development_refuses_the_built_in_secret(monkeypatch):
+    for name in ("SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FUND_ENV", "production")
+    with pytest.raises(ConfigurationError, match="FUND_ENV=development"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert config_module.from_environment({"FUND_ENV": "production"})["SESSION_COOKIE_SECURE"]
+
+
+def test_health_reports_database_and_broker(app, client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.config["CELERY_BROKER_URL"] = None
+    assert response.status_code == 503 and response.get_json()["checks"]["broker"] == "unreachable"
