@@ -1,0 +1,117 @@
+"""Every route, walked with no login and with each staff role, against what each may do.
+
+A route missing from MATRIX fails the test, so a new page cannot ship without
+saying who may open it. "Refused" means 403, or a redirect to a sign-in page.
+Signed links (receipt, pledge cancel, self-service) are tested with their own
+objects in tests/receipts/test_receipt_links.py, tests/giving/test_monthly.py
+and tests/giving/test_self_service.py: here a made-up token must never open one.
+"""
+import pytest
+
+from fund.staff.services import create_staff
+from tests.support.forms import csrf_token
+
+ROLES = ("anonymous", "office", "accountant", "admin")
+EVERYONE = set(ROLES)
+OFFICE = {"office", "admin"}
+ACCOUNTANT = {"accountant", "admin"}
+NOBODY = set()  # needs a signature, a signed link or a donor session none of these has
+
+# endpoint: (who may use it, a URL to request)
+MATRIX = {
+    "public.home": (EVERYONE, "/"),
+    "public.donate_form": (EVERYONE, "/donate"),
+    "public.donate": (EVERYONE, "/donate"),
+    "public.donors": (EVERYONE, "/donors"),
+    "public.pay": (EVERYONE, "/donations/unknown/pay"),
+    "public.thanks": (EVERYONE, "/thanks/unknown"),
+    "public.authenticate": (EVERYONE, "/donations/unknown/authenticate"),
+    "public.authentication_return": (EVERYONE, "/donations/unknown/return"),
+    "public.cancel_pledge": (NOBODY, "/pledges/cancel/forged-token"),
+    "public.receipt_pdf": (NOBODY, "/r/forged-token"),
+    "health.healthz": (EVERYONE, "/healthz"),
+    "static": (EVERYONE, "/static/none.css"),
+    "webhooks.stripe_webhook": (NOBODY, "/webhooks/stripe"),
+    "donor.sign_in": (EVERYONE, "/my/sign-in"),
+    "donor.request_link": (EVERYONE, "/my/sign-in"),
+    "donor.follow_link": (NOBODY, "/my/sign-in/forged-token"),
+    "donor.home": (NOBODY, "/my/"),
+    "donor.sign_out": (NOBODY, "/my/sign-out"),
+    "donor.receipt_pdf": (NOBODY, "/my/receipts/1.pdf"),
+    "donor.address": (NOBODY, "/my/donors/1/address"),
+    "donor.pledge_amount": (NOBODY, "/my/pledges/1/amount"),
+    "donor.pledge_cancel": (NOBODY, "/my/pledges/1/cancel"),
+    "donor.pledge_card": (NOBODY, "/my/pledges/1/card"),
+    "office.login": (EVERYONE, "/office/login"),
+    "office.logout": (EVERYONE, "/office/logout"),
+    "office.donations": (OFFICE, "/office/"),
+    "office.donation": (OFFICE, "/office/donations/1"),
+    "office.refund": (OFFICE, "/office/donations/1/refund"),
+    "office.dispute_list": (OFFICE, "/office/disputes"),
+    "office.outbox": (OFFICE, "/office/mail"),
+    "office_pledges.index": (OFFICE, "/office/pledges/"),
+    "office_pledges.cancel": (OFFICE, "/office/pledges/1/cancel"),
+    "office_receipts.search": (OFFICE, "/office/receipts/"),
+    "office_receipts.detail": (OFFICE, "/office/receipts/1"),
+    "office_receipts.pdf": (OFFICE, "/office/receipts/1.pdf"),
+    "office_receipts.void": (OFFICE, "/office/receipts/1/void"),
+    "office_receipts.reissue": (OFFICE, "/office/receipts/1/reissue"),
+    "office_receipts.send": (OFFICE, "/office/receipts/1/send"),
+    "office_receipts.issue": (OFFICE, "/office/receipts/issue"),
+    "office_receipts.annual": (OFFICE, "/office/receipts/annual"),
+    "accountant.index": (ACCOUNTANT, "/accountant/"),
+    "accountant.receipt_pdf": (ACCOUNTANT, "/accountant/receipts/1.pdf"),
+    "accountant.export": (ACCOUNTANT, "/accountant/exports"),
+    "accountant.annual": (ACCOUNTANT, "/accountant/annual"),
+    "accountant.issue": (ACCOUNTANT, "/accountant/issue"),
+    "accountant.job": (ACCOUNTANT, "/accountant/jobs/1"),
+    "accountant.job_status": (ACCOUNTANT, "/accountant/jobs/1.json"),
+    "accountant.job_download": (ACCOUNTANT, "/accountant/jobs/1/download"),
+}
+SIGN_IN_PAGES = ("/office/login", "/my/sign-in")
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "say who may use these routes"
+    assert set(MATRIX) - endpoints == set()
+
+
+def _refused(response, signed):
+    """403 or a redirect to a sign-in page; for a route that needs a signature or a
+    signed link, the forged one is also refused as 400, 404 or 410."""
+    if response.status_code == 403 or (signed and response.status_code in (400, 404, 410)):
+        return True
+    return response.status_code == 302 and response.headers["Location"].split("?")[0].endswith(
+        SIGN_IN_PAGES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_routes(app, client, ctx, seeded, role):
+    if role != "anonymous":
+        create_staff(f"{role}-matrix@qst.example", role, role, "pw-matrix")
+        client.post("/office/login", data={"email": f"{role}-matrix@qst.example",
+                                           "password": "pw-matrix",
+                                           "csrf_token": csrf_token(client, "/office/login")})
+    token = csrf_token(client, "/donate")
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("office.logout", "office.login"):
+            continue  # signing out or in again would change the role under test
+        allowed, url = MATRIX[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = (client.post(url, data={"csrf_token": token}) if method == "POST"
+                        else client.get(url))
+            assert response.status_code < 500, (rule.endpoint, method, response.status_code)
+            if (role in allowed) == _refused(response, signed=allowed is NOBODY):
+                wrong.append((rule.endpoint, method, response.status_code,
+                              response.headers.get("Location")))
+    assert wrong == []
+
+
+def test_signing_out_ends_every_staff_route(client, sign_in):
+    sign_in("admin")
+    client.post("/office/logout", data={"csrf_token": csrf_token(client, "/office/")})
+    for endpoint, (allowed, url) in MATRIX.items():
+        if allowed in (OFFICE, ACCOUNTANT) and "/jobs/" not in url and url.endswith("/"):
+            assert _refused(client.get(url), signed=False), url
