@@ -90,6 +90,7 @@ run: deps fonts
 	echo "  office: http://127.0.0.1:$(PORT)/office/ (office@qst.example / demo-office)"; \
 	echo ""; \
 	STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)} \
+	  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: deps fonts chromium postgres lint-imports test-pg test-sqlite

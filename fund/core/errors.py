@@ -7,6 +7,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,25 @@ def _render(status, code, message, errors=None):
     return render_template("error.html", status=status, message=message), status
 
 
+# What a person reads for the HTTP errors they can meet, in their language;
+# a page that aborts with its own description keeps it.
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist."),
+    405: _l("This page does not accept that request."),
+    410: _l("This link is no longer valid."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a few minutes and try again."),
+}
+
+
+def _http_message(err):
+    if err.description and err.description != type(err).description:
+        return err.description
+    return str(HTTP_MESSAGES.get(err.code, err.name))
+
+
 def register_error_handlers(app):
     @app.errorhandler(FundError)
     def handle_fund_error(err):
@@ -79,7 +99,7 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def handle_http(err):
         code = (err.name or "error").lower().replace(" ", "_")
-        return _render(err.code, code, err.description or err.name)
+        return _render(err.code, code, _http_message(err))
 
     @app.errorhandler(Exception)
     def handle_unexpected(err):
