@@ -1,5 +1,4 @@
 """QST Future Fund (QST未来基金): donations, receipts and the office's ledger."""
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -26,7 +25,8 @@ def create_app(config=None):
     config_module.check(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    from fund.core import logs
+    logs.register(app)
 
     if app.config.get("TRUSTED_PROXIES"):
         # Behind nginx/a load balancer: client addresses (rate limits) come from X-Forwarded-For.

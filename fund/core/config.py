@@ -100,6 +100,10 @@ def from_environment(env=None):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("FUND_ENV", "production") != "development",
+        # Logs: JSON lines (with a request id) outside development, plain text in it.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or (
+            "text" if env.get("FUND_ENV", "production") == "development" else "json"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # A staff session ends after this much inactivity.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
         # Request bodies above this get 413 (room for a scanned invoice PDF).
