@@ -15,6 +15,7 @@ from fund.core.money import AmountError, parse_yen
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POSTAL = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{8,18}[0-9]$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９－ー−", "0123456789---")
 
 REQUIRED = {"required": "error.required", "null": "error.required"}
@@ -33,6 +34,8 @@ ERROR_TEXTS = {
     "error.phone": _l("Please enter a valid phone number."),
     "error.too_long": _l("Use at most %(max)s characters."),
     "error.choice": _l("Please choose one of the options."),
+    "error.characters": _l(
+        "This field contains characters that cannot be stored; please remove them."),
     "error.monthly_card_only": _l("Monthly giving is by card only."),
 }
 
@@ -110,6 +113,16 @@ class DonationCreateSchema(Schema):
         if data.get("amount") == "":
             data.pop("amount")
         return data
+
+    @validates_schema
+    def check_characters(self, data, **kwargs):
+        # NUL and other control characters cannot be stored (PostgreSQL refuses NUL)
+        # nor printed on a receipt; tabs and line breaks in the message are kept.
+        bad = {key: ["error.characters"] for key, value in data.items()
+               if isinstance(value, str) and CONTROL.search(
+                   value.replace("\n", "").replace("\r", "").replace("\t", ""))}
+        if bad:
+            raise ValidationError(bad)
 
     @validates("amount")
     def check_amount(self, value, **kwargs):
