@@ -36,10 +36,6 @@ def available_methods():
     return ("card",) if gateway.is_offline() else ("card", KONBINI, BANK_TRANSFER)
 
 
-def _days(name, default):
-    return int(current_app.config.get(name) or default)
-
-
 def check_amount(method, amount, lang):
     """Refuse an amount the method cannot carry, with a message for the form."""
     if method == KONBINI and not KONBINI_MIN <= amount <= KONBINI_MAX:
@@ -77,7 +73,7 @@ def start_async_donation(*, data, method, lang):
             intent = stripe_methods.create_konbini_intent(
                 idempotency_key=f"fund-payment-{payment.id}-intent", amount=payment.amount,
                 name=donor.receipt_name, email=donor.email, metadata=metadata,
-                expires_after_days=_days("KONBINI_EXPIRES_AFTER_DAYS", 3))
+                expires_after_days=current_app.config["KONBINI_EXPIRES_AFTER_DAYS"])
         else:
             customer = donor.stripe_customer_id or stripe_methods.create_contact_customer(
                 idempotency_key=f"fund-payment-{payment.id}-customer", email=donor.email,

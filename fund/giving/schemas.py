@@ -4,6 +4,7 @@ Error messages are codes ("error.amount.min"); ERROR_TEXTS gives each its text
 in the donor's language, so one schema serves Japanese and English pages.
 """
 import re
+import unicodedata
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate,
                          validates, validates_schema)
@@ -73,10 +74,12 @@ class DonationCreateSchema(Schema):
     company_name = _text(200, required=False)
     representative = _text(200, required=False)
     name = _text(200)
-    name_kana = _text(200)
+    # Needed for a receipt only: a donor who wants none (an overseas donor, say)
+    # is not asked for a Japanese postal code, an address or furigana.
+    name_kana = _text(200, required=False)
     email = fields.String(required=True, error_messages=REQUIRED)
-    postal_code = fields.String(required=True, error_messages=REQUIRED)
-    address = _text(500)
+    postal_code = fields.String(load_default="")
+    address = _text(500, required=False)
     phone = _text(32, required=False)
     wants_receipt = fields.Boolean(load_default=False)
     publish_name = fields.Boolean(load_default=False)
@@ -112,7 +115,19 @@ class DonationCreateSchema(Schema):
                     data.pop(key)
         if data.get("amount") == "":
             data.pop("amount")
+        # What phones and Japanese keyboards type: full-width letters and digits, 〒.
+        for key in ("email", "postal_code"):
+            if isinstance(data.get(key), str):
+                data[key] = unicodedata.normalize("NFKC", data[key]).replace("〒", "").strip()
         return data
+
+    @validates_schema
+    def check_receipt_fields(self, data, **kwargs):
+        if data.get("wants_receipt"):
+            missing = {key: ["error.required"] for key in ("name_kana", "postal_code", "address")
+                       if not data.get(key)}
+            if missing:
+                raise ValidationError(missing)
 
     @validates_schema
     def check_characters(self, data, **kwargs):
@@ -140,7 +155,7 @@ class DonationCreateSchema(Schema):
 
     @validates("postal_code")
     def check_postal(self, value, **kwargs):
-        if not POSTAL.match(value.translate(_FULLWIDTH)):
+        if value and not POSTAL.match(value.translate(_FULLWIDTH)):
             raise ValidationError("error.postal_code")
 
     @validates("phone")
@@ -173,7 +188,7 @@ class DonationCreateSchema(Schema):
         """Load and normalise; the postal code is stored as 123-4567."""
         result = self.load(form)
         digits = result["postal_code"].translate(_FULLWIDTH).replace("-", "")
-        result["postal_code"] = f"{digits[:3]}-{digits[3:]}"
+        result["postal_code"] = f"{digits[:3]}-{digits[3:]}" if digits else ""
         if result.get("phone"):
             result["phone"] = result["phone"].translate(_FULLWIDTH)
         return result

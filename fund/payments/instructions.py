@@ -28,10 +28,6 @@ KONBINI = "konbini"
 ATTEMPT_EXPIRED = "payment_intent_payment_attempt_expired"
 
 
-def _days(name, default):
-    return int(current_app.config.get(name) or default)
-
-
 def save_from_intent(payment, intent):
     """Keep the instructions of a `requires_action` intent (no commit)."""
     action = intent.next_action or {}
@@ -41,14 +37,15 @@ def save_from_intent(payment, intent):
                          "confirmation_number": store.get("confirmation_number")}
                   for name, store in (shown.get("stores") or {}).items() if store}
         expires_at = stripe_methods.timestamp(shown.get("expires_at")) or (
-            clock.now() + timedelta(days=_days("KONBINI_EXPIRES_AFTER_DAYS", 3)))
+            clock.now() + timedelta(days=current_app.config["KONBINI_EXPIRES_AFTER_DAYS"]))
         details, hosted = {"stores": stores}, shown.get("hosted_voucher_url")
     else:
         shown = action.get("display_bank_transfer_instructions") or {}
         zengin = next((a.get("zengin") for a in shown.get("financial_addresses") or []
                        if a.get("type") == "zengin" and a.get("zengin")), {}) or {}
         # Stripe's virtual accounts do not expire; we give the donor a deadline.
-        expires_at = clock.now() + timedelta(days=_days("BANK_TRANSFER_EXPIRES_AFTER_DAYS", 14))
+        expires_at = clock.now() + timedelta(
+            days=current_app.config["BANK_TRANSFER_EXPIRES_AFTER_DAYS"])
         details = {"bank": {key: zengin.get(key) for key in (
                        "bank_name", "bank_code", "branch_name", "branch_code", "account_type",
                        "account_number", "account_holder_name")},

@@ -1,7 +1,7 @@
 """Donor-facing pages: home, donation form, 3-D Secure step, thank-you, receipt link."""
 import secrets
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -10,6 +10,7 @@ from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, Pa
                               ValidationFailed)
 from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
+from fund.donors import postal
 from fund.core.i18n import gettext_for, locale
 from fund.core.money import format_yen
 from fund.giving import async_methods
@@ -35,6 +36,16 @@ def home():
     campaign_list, progress, projects = campaigns.listing()
     return render_template("public/home.html", campaigns=campaign_list, progress=progress,
                            projects=projects)
+
+
+@bp.get("/postal-codes/<code>.json")
+def postal_code(code):
+    """The address a 郵便番号 points to, for the donation form's lookup."""
+    found = postal.lookup(code)
+    if found is None:
+        return jsonify(code="not_found", status=404, message=_("No address for this postal code."),
+                       errors={}), 404
+    return jsonify(found)
 
 
 @bp.get("/donors")

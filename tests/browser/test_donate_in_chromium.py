@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from fund.core.extensions import db
@@ -92,3 +93,16 @@ def test_declined_card_shows_the_message_on_the_form(page, live_server, seeded, 
     assert "カードが承認されませんでした" in page.inner_text("#payment-error")
     assert page.input_value("#name") == "量子 太郎"
     assert db.session.query(Receipt).count() == 0
+
+
+def test_postal_code_fills_the_address_and_the_button_shows_the_amount(page, live_server, seeded):
+    page.goto(f"{live_server.url}/donate?lang=ja")
+    page.check("input[name=amount_choice][value='10000']")
+    assert page.inner_text("#donate-button") == "¥10,000を寄附する"
+    page.check("#amount_choice_other")
+    page.fill("#amount_other", "３０００")
+    assert page.inner_text("#donate-button") == "¥3,000を寄附する"
+    assert page.get_attribute("#postal_code", "inputmode") == "numeric"
+    page.fill("#postal_code", "〒２６３－８５５５")
+    # (our Content-Security-Policy forbids eval, so the wait is Playwright's own, not a script)
+    expect(page.locator("#address")).to_have_value("千葉県千葉市稲毛区穴川4丁目9-1")

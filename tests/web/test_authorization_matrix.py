@@ -23,6 +23,7 @@ MATRIX = {
     "public.donate_form": (EVERYONE, "/donate"),
     "public.donate": (EVERYONE, "/donate"),
     "public.donors": (EVERYONE, "/donors"),
+    "public.postal_code": (EVERYONE, "/postal-codes/2638555.json"),
     "public.pay": (EVERYONE, "/donations/unknown/pay"),
     "public.thanks": (EVERYONE, "/thanks/unknown"),
     "public.authenticate": (EVERYONE, "/donations/unknown/authenticate"),
