@@ -6,6 +6,7 @@ import pytest
 from fund import create_app
 from fund.core import config as config_module
 from fund.core.config import ConfigurationError
+from tests.support.forms import csrf_token
 
 
 def test_every_page_carries_the_security_headers(client, seeded):
@@ -36,9 +37,24 @@ def test_the_session_cookie_is_httponly_and_same_site(client, seeded):
 def test_a_fresh_session_at_sign_in(client, sign_in):
     with client.session_transaction() as session:
         session["planted"] = "by someone else"
+    before = client.get_cookie("session").value
     sign_in("office")
     with client.session_transaction() as session:
         assert "planted" not in session and "staff_id" in session
+    signed_in = client.get_cookie("session").value
+    assert signed_in != before
+    # The cookie from before sign-in (one an attacker may have planted) opens nothing.
+    client.set_cookie("session", before)
+    assert client.get("/office/").status_code == 302
+
+
+def test_signing_out_ends_a_copied_session_cookie(client, sign_in):
+    sign_in("office")
+    copied = client.get_cookie("session").value
+    client.post("/office/logout", data={"csrf_token": csrf_token(client, "/office/")})
+    client.set_cookie("session", copied)  # e.g. stolen from a shared computer earlier
+    response = client.get("/office/")
+    assert response.status_code == 302 and "/office/login" in response.headers["Location"]
 
 
 def test_an_idle_staff_session_ends(app, client, sign_in, monkeypatch):
