@@ -115,4 +115,16 @@ def test_health_reports_database_and_broker(app, client):
         response = client.get("/healthz")
     finally:
         app.config["CELERY_BROKER_URL"] = None
-    assert response.status_code == 503 and response.get_json()["checks"]["broker"] == "unreachable"
+    # Still in service: gifts need no broker (tests/faults/test_redis_down.py).
+    assert response.status_code == 200 and response.get_json() == {
+        "status": "degraded", "checks": {"database": "ok", "broker": "unreachable"}}
+
+
+def test_health_without_the_database_takes_the_instance_out(app, client, monkeypatch):
+    from fund.core.extensions import db
+
+    def refuse(*args, **kwargs):
+        raise OSError("connection refused")
+    monkeypatch.setattr(db.session, "execute", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
