@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 # `make run` and `make test` are development; the app refuses to start unsafely otherwise.
 export FUND_ENV ?= development
 
-.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations catalogues lint-imports
+.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -93,7 +93,7 @@ run: deps fonts
 	  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: deps fonts chromium postgres lint-imports test-pg test-sqlite
+test: deps fonts chromium postgres lint-imports audit test-pg test-sqlite
 
 test-pg:
 	FUND_TEST_DB=postgresql $(BIN)/pytest -q
@@ -101,6 +101,15 @@ test-pg:
 # The fast part again on SQLite: everything but the browser and PostgreSQL-only tests.
 test-sqlite:
 	FUND_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser and not pg_only"
+
+# Known vulnerabilities in the pinned (and installed) packages, from the committed
+# advisory snapshot .ci/advisories.json: offline, the same answer everywhere.
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py check
+
+# When online: add what PyPI reports for each pinned version to the snapshot, then commit it.
+audit-refresh: $(STAMP)
+	$(BIN)/python .ci/audit.py refresh
 
 bench: deps fonts
 	$(BIN)/python bench/receipts.py
