@@ -93,6 +93,36 @@ run: deps fonts
 	  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Production shape on one machine: gunicorn (gunicorn.conf.py), a Celery worker with beat,
+# PostgreSQL and Redis, localstripe for Stripe, all in production settings (FUND_ENV=production:
+# a generated SECRET_KEY and webhook secret in instance/prod-local.env, never the built-in ones).
+PROD_DB ?= fund_local
+PROD_PORT ?= 8000
+PROD_PG ?= postgresql://postgres@127.0.0.1:5432
+prod-local: deps fonts postgres
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Redis is not answering on 127.0.0.1:6379"; exit 1; }
+	@mkdir -p instance; test -f instance/prod-local.env || { \
+	  echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
+	  echo "STRIPE_WEBHOOK_SECRET=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')"; \
+	} > instance/prod-local.env
+	@psql "$(PROD_PG)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DB)'" | grep -q 1 \
+	  || psql "$(PROD_PG)/postgres" -qc 'CREATE DATABASE "$(PROD_DB)"'
+	@set -e; set -a; . instance/prod-local.env; set +a; \
+	export FUND_ENV=production DATABASE_URL=$(PROD_PG)/$(PROD_DB) \
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/2 RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/3 \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PUBLIC_BASE_URL=http://127.0.0.1:$(PROD_PORT) \
+	  BIND=127.0.0.1:$(PROD_PORT); \
+	$(BIN)/flask db upgrade; $(BIN)/flask fund seed; \
+	$(BIN)/python -m tests.support.localstripe_server --port $(STRIPE_PORT) \
+	  --state instance/localstripe-prod.pickle \
+	  --webhook-url http://127.0.0.1:$(PROD_PORT)/webhooks/stripe --webhook-secret $$STRIPE_WEBHOOK_SECRET & LS=$$!; \
+	$(BIN)/celery -A fund.worker worker --beat --loglevel INFO --concurrency 1 \
+	  --schedule instance/celerybeat-schedule & CW=$$!; \
+	trap 'kill $$LS $$CW 2>/dev/null' EXIT INT TERM; \
+	echo "web http://127.0.0.1:$(PROD_PORT)/ (gunicorn), worker+beat pid $$CW, localstripe :$(STRIPE_PORT)"; \
+	echo "staff: $(BIN)/flask fund create-staff EMAIL --name N --role admin (with instance/prod-local.env)"; \
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
 test: deps fonts chromium postgres lint-imports audit test-pg test-sqlite
 
 test-pg:

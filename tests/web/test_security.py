@@ -6,6 +6,8 @@ import pytest
 from fund import create_app
 from fund.core import config as config_module
 from fund.core.config import ConfigurationError
+from fund.core.extensions import db
+from fund.core.models import utcnow
 from tests.support.forms import csrf_token
 
 
@@ -22,6 +24,17 @@ def test_every_page_carries_the_security_headers(client, seeded):
     assert "Strict-Transport-Security" not in response.headers  # plain http here
     again = client.get("/donate").headers["Content-Security-Policy"]
     assert re.search(r"'nonce-([^']+)'", again).group(1) != nonce  # one nonce per response
+
+
+def test_with_real_stripe_scripts_come_from_the_app_and_js_stripe_com_only(app, client, seeded,
+                                                                          online):
+    csp = dict(part.strip().split(" ", 1) for part in
+               client.get("/donate").headers["Content-Security-Policy"].split(";"))
+    sources = csp["script-src"].split()
+    assert sources[0] == "'self'" and sources[1].startswith("'nonce-")
+    assert sources[2:] == ["https://js.stripe.com"]
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert csp["default-src"] == "'self'" and csp["base-uri"] == "'self'"
 
 
 def test_https_gets_hsts(client, seeded):
@@ -128,3 +141,37 @@ def test_health_without_the_database_takes_the_instance_out(app, client, monkeyp
     monkeypatch.setattr(db.session, "execute", refuse)
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
+
+
+def test_signed_links_open_only_their_own_object_for_their_purpose_and_expire(client, ctx):
+    """A pledge-cancel link opens its own pledge until it runs out; a link made for one
+    pledge or for a receipt opens no other pledge (the receipt and self-service links
+    have the same tests in tests/receipts and tests/giving)."""
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from fund.core import signing
+    from fund.giving import pledge_links
+    from fund.giving.models import Pledge
+    from fund.receipts import links as receipt_links
+    from tests.factories import DonorFactory
+
+    mine, theirs = (Pledge(donor=DonorFactory(), amount=3000, status="active",
+                           stripe_subscription_id=f"sub_{n}") for n in ("mine", "theirs"))
+    db.session.add_all([mine, theirs])
+    db.session.commit()
+    token = pledge_links.cancel_token(mine)
+    assert client.get(f"/pledges/cancel/{token}").status_code == 200
+    # Another object: the same pledge id with the other pledge's subscription.
+    crossed = signing.dumps(pledge_links.SALT, {"p": mine.id, "s": "sub_theirs"})
+    assert client.get(f"/pledges/cancel/{crossed}").status_code == 404
+    # Another purpose: a receipt link's payload signed for receipts opens no pledge.
+    receipt_like = signing.dumps(receipt_links.SALT, {"p": mine.id, "s": "sub_mine"})
+    assert client.get(f"/pledges/cancel/{receipt_like}").status_code == 404
+    # Expired: made longer ago than the link lives.
+    with freeze_time(utcnow() - timedelta(days=pledge_links.MAX_AGE_DAYS + 1)):
+        old = pledge_links.cancel_token(mine)
+    assert client.get(f"/pledges/cancel/{old}").status_code == 404
+    db.session.expire_all()
+    assert {p.status for p in db.session.query(Pledge)} == {"active"}
