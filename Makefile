@@ -144,5 +144,9 @@ audit-refresh: $(STAMP)
 bench: deps fonts
 	$(BIN)/python bench/receipts.py
 
+# Throughput and latency under gunicorn on PostgreSQL with localstripe (bench/load.py).
+load: deps fonts postgres
+	$(BIN)/python bench/load.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -6,12 +6,14 @@ tests/payments/test_outages.py covers the retry schedule with `responses`; here
 the same faults come from a server the app really talks to, in production settings.
 """
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from fund.core.extensions import db
 from fund.core.models import OutboundEmail
 from fund.giving.models import Donation
+from fund.payments import sync as stripe_sync
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt
 from tests.support.forms import CSRF, donation_form
@@ -23,7 +25,11 @@ TRY_AGAIN = "二重に請求されることはありません"
 
 
 def _form(browser):
-    page = browser.request("GET", "/donate").text
+    response = browser.request("GET", "/donate")
+    page = response.text
+    # Production settings: the session cookie never travels over plain http or to scripts.
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     form = donation_form(card_token="tok_visa")
     form["csrf_token"] = CSRF.search(page).group(1)
     form["checkout_key"] = CHECKOUT.search(page).group(1)
@@ -56,7 +62,7 @@ def test_a_donor_who_tries_again_after_stripe_failed_is_charged_once(
 
 
 def test_stripe_sync_repairs_the_gift_of_a_donor_who_gave_up(
-        gunicorn, stripe, browser, seeded, smtp_server):
+        app, gunicorn, stripe, browser, seeded, smtp_server):
     form = _form(browser)
     stripe.misbehave("POST /v1/payment_intents", "close", "hang", "close", 500)
     answer = browser.request("POST", "/donate", data=form)
@@ -69,8 +75,16 @@ def test_stripe_sync_repairs_the_gift_of_a_donor_who_gave_up(
     run = gunicorn.flask("fund", "stripe-sync")
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"payment {payment.id}" in run.stdout and "created -> succeeded" in run.stdout
-    again = gunicorn.flask("fund", "stripe-sync")
-    assert f"payment {payment.id}" not in again.stdout
+    # A second run (here in the test's own process, on the same Stripe) repairs nothing.
+    saved = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = stripe.url
+    db.session.expire_all()  # what the first run wrote, not what this session last saw
+    try:
+        again = stripe_sync.sync(since=datetime.now(timezone.utc) - timedelta(days=7))
+    finally:
+        app.config["STRIPE_API_BASE"] = saved
+        app.extensions.pop("fund.stripe", None)
+    assert again.repaired == [] and again.problems == []
     assert stripe.charges_made == 1
     db.session.expire_all()
     assert db.session.get(Payment, payment.id).state == "succeeded"
