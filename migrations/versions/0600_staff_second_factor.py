@@ -1,13 +1,13 @@
 """Staff: TOTP second factor, recovery codes, a session version per account.
 
 Revision ID: 0600_staff_second_factor
-Revises: 0009_donor_sign_in
+Revises: 0400_office
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0600_staff_second_factor"
-down_revision = "0009_donor_sign_in"
+down_revision = "0400_office"
 branch_labels = None
 depends_on = None
 

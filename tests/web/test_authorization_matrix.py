@@ -35,6 +35,7 @@ MATRIX = {
     "staff_account.code": (NOBODY, "/office/login/code"),
     "staff_account.enrol": (NOBODY, "/office/login/enrol"),
     "staff_account.account": ({"office", "accountant", "admin"}, "/office/account/two-factor"),
+    "media.image": (EVERYONE, "/media/1"),
     "static": (EVERYONE, "/static/none.css"),
     "webhooks.stripe_webhook": (NOBODY, "/webhooks/stripe"),
     "donor.sign_in": (EVERYONE, "/my/sign-in"),
