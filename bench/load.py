@@ -306,10 +306,15 @@ def million_gifts(stack, gifts, slug):
                                  succeeded_at, created_at, updated_at)
             SELECT id, 'stripe', 'card', 'succeeded', amount, 'JPY', created_at, created_at, now()
             FROM donation WHERE donor_id >= %s""", (first,))
-        conn.execute("ANALYZE")
+    with psycopg.connect(stack.db_url, autocommit=True) as conn:
+        # As an operator would after a bulk load: otherwise autovacuum's pass over the
+        # new million rows runs during the measurement and takes the CPU from it.
+        conn.execute("VACUUM (ANALYZE) donor, donation, payment")
     generated = time.perf_counter() - t
     t = time.perf_counter()
     stack.flask("fund", "totals", "rebuild")
+    with psycopg.connect(stack.db_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) scope_total, scope_supporter")
     return generated, time.perf_counter() - t
 
 
@@ -377,8 +382,8 @@ async def main(args):
 
         print(f"\nadding {args.gifts:,} paid gifts to campaign {slug} ...", flush=True)
         generated, rebuilt = million_gifts(stack, args.gifts, slug)
-        print(f"generated in {generated:.1f} s (generate_series); kept totals rebuilt in "
-              f"{rebuilt:.1f} s (flask fund totals rebuild)", flush=True)
+        print(f"generated in {generated:.1f} s (generate_series, then VACUUM ANALYZE); kept "
+              f"totals rebuilt in {rebuilt:.1f} s (flask fund totals rebuild)", flush=True)
         big = await pages(stack, levels, args.seconds, slug, f" ({args.gifts // 1000}k gifts)")
 
         errors = sum(len(r.errors) for group in (small, big, ceilings, hooks, gifts)
