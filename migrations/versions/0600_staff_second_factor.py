@@ -1,13 +1,13 @@
 """Staff: TOTP second factor, recovery codes, a session version per account.
 
 Revision ID: 0600_staff_second_factor
-Revises: 0400_office
+Revises: 0100_ledger
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0600_staff_second_factor"
-down_revision = "0400_office"
+down_revision = "0100_ledger"
 branch_labels = None
 depends_on = None
 
