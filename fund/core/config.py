@@ -105,6 +105,10 @@ def from_environment(env=None):
         "LOG_FORMAT": env.get("LOG_FORMAT") or (
             "text" if env.get("FUND_ENV", "production") == "development" else "json"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Staff passwords: Argon2id cost (passes, KiB, lanes); raising it rehashes at sign-in.
+        "STAFF_PASSWORD_HASH": env.get("STAFF_PASSWORD_HASH", "t=3,m=65536,p=4"),
+        # A second factor (TOTP) for every staff account; admins need one in any case.
+        "STAFF_REQUIRE_TOTP": _bool(env.get("STAFF_REQUIRE_TOTP"), False),
         # A staff session ends after this much inactivity.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
         # The ledger. Which fund pays Stripe's card fees: "designation" (the gift's own
