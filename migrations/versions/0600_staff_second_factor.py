@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0600_staff_second_factor"
-down_revision = "0400_office"
+down_revision = "0100_ledger"
 branch_labels = None
 depends_on = None
 
