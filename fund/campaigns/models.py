@@ -164,6 +164,11 @@ class Project(TitledDestination, db.Model):
         return self.status == ProjectState.OPEN
 
     @property
+    def is_closed(self):
+        """Closed: no gifts and no allocations; what it holds may still be spent."""
+        return self.status == ProjectState.CLOSED
+
+    @property
     def takes_gifts(self):
         return self.is_open and self.accepts_donations
 

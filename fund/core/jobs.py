@@ -11,13 +11,16 @@ the web process only enqueues, and
 runs the jobs and the periodic tasks (lost webhooks, mail retries, expired
 konbini / bank-transfer requests).
 """
+import logging
 import threading
+import time
 
 from celery import Celery, Task
 from flask import current_app
 
 TASKS = {}
 BEAT = {}
+log = logging.getLogger(__name__)
 
 
 def task(name, every=None):
@@ -96,3 +99,35 @@ def broker_reachable(url, timeout=1.0):
         return True
     except Exception:  # unreachable, refused, misconfigured: all "not healthy"
         return False
+
+
+def start_inline_beat(app):
+    """Run the periodic tasks in a daemon thread of this process (no broker: `make run`).
+
+    Each task runs at start and then every `every`, or every
+    INLINE_BEAT_MAX_SECONDS if that is shorter, so queued mail goes out and
+    campaigns close without a separate worker. A failing task is logged and
+    tried again next time.
+    """
+    cap = app.config.get("INLINE_BEAT_MAX_SECONDS") or 60
+    thread = threading.Thread(target=_beat_main, args=(app, cap), daemon=True, name="inline-beat")
+    thread.start()
+    return thread
+
+
+def _beat_main(app, cap):
+    from fund.core.extensions import db
+    due = {name: 0.0 for name in BEAT}
+    while True:
+        for name, entry in BEAT.items():
+            if time.monotonic() < due[name]:
+                continue
+            with app.app_context():
+                try:
+                    TASKS[entry["task"]]()
+                except Exception:  # the next round tries again; the web process goes on
+                    log.exception("periodic task %s failed", entry["task"])
+                finally:
+                    db.session.remove()
+            due[name] = time.monotonic() + min(entry["schedule"].total_seconds(), cap)
+        time.sleep(1)

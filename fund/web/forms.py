@@ -5,11 +5,14 @@ with ValidationFailed (422) naming the field, and nothing is changed. Staff
 forms accept what Japanese keyboards produce: full-width digits (２０２６),
 yen marks and commas in amounts, surrounding spaces; a blank field is missing.
 """
+import re
 import unicodedata
+from datetime import date, datetime, timezone
 
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
+from fund.core import clock
 from fund.core.errors import ValidationFailed
 from fund.core.money import AmountError, parse_yen
 
@@ -70,6 +73,55 @@ class Yen(fields.Field):
             return parse_yen(value)
         except AmountError as err:
             raise ValidationError("Enter the amount in whole yen, e.g. 3000.") from err
+
+
+class Day(fields.Field):
+    """A calendar day as staff type it: 2026-04-01, 2026/4/1, ２０２６年４月１日; blank is not given."""
+
+    PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = self.PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            return date(*(int(part) for part in found.groups()))
+        except ValueError as err:
+            raise ValidationError("is not a date; write it as 2026-04-01.") from err
+
+
+class Moment(fields.Field):
+    """A moment in Japan time as staff type it (2026-12-01 18:00, 2026-12-01T18:00, or a day,
+    meaning 00:00); returned in UTC. Blank is not given."""
+
+    PATTERN = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = self.PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            year, month, day, hour, minute = (int(part) if part else 0 for part in found.groups())
+            moment = datetime(year, month, day, hour, minute, tzinfo=clock.JST)
+        except ValueError as err:
+            raise ValidationError("is not a date and time; write it as 2026-12-01 18:00.") from err
+        return moment.astimezone(timezone.utc)
 
 
 class Text(fields.String):
