@@ -101,24 +101,26 @@ def broker_reachable(url, timeout=1.0):
         return False
 
 
-def start_inline_beat(app):
+def start_inline_beat(app, stop=None):
     """Run the periodic tasks in a daemon thread of this process (no broker: `make run`).
 
     Each task runs at start and then every `every`, or every
     INLINE_BEAT_MAX_SECONDS if that is shorter, so queued mail goes out and
     campaigns close without a separate worker. A failing task is logged and
-    tried again next time.
+    tried again next time. Setting `stop` (a threading.Event) ends the thread.
     """
     cap = app.config.get("INLINE_BEAT_MAX_SECONDS") or 60
-    thread = threading.Thread(target=_beat_main, args=(app, cap), daemon=True, name="inline-beat")
+    stop = stop or threading.Event()
+    thread = threading.Thread(target=_beat_main, args=(app, cap, stop), daemon=True,
+                              name="inline-beat")
     thread.start()
     return thread
 
 
-def _beat_main(app, cap):
+def _beat_main(app, cap, stop):
     from fund.core.extensions import db
     due = {name: 0.0 for name in BEAT}
-    while True:
+    while not stop.is_set():
         for name, entry in BEAT.items():
             if time.monotonic() < due[name]:
                 continue
@@ -130,4 +132,4 @@ def _beat_main(app, cap):
                 finally:
                     db.session.remove()
             due[name] = time.monotonic() + min(entry["schedule"].total_seconds(), cap)
-        time.sleep(1)
+        stop.wait(0.2)
