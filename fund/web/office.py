@@ -4,7 +4,7 @@ Office staff and admins use every page; accountants read the donation list,
 a gift's page and the CSV export, and change nothing.
 """
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   session, stream_with_context, url_for)
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 
 from fund.core import audit, ratelimit
@@ -18,7 +18,7 @@ from fund.office import export, refund_preview, search
 from fund.payments import disputes, refunds
 from fund.receipts import issuing
 from fund.web import forms
-from fund.web.auth import current_staff, guard, sign_in
+from fund.web.auth import current_staff, guard, next_step, sign_in, sign_out
 from fund.web.office_access import READERS, destination_choices, office_only
 from fund.web.staff_text import status_label
 
@@ -44,14 +44,14 @@ def login():
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("office_dashboard.index" if user.has_role("office")
                                  else "accountant.index")
-            return redirect(target)
+            return redirect(next_step(target))  # the second factor first, if any
         error = _("Wrong email or password.")
     return render_template("office/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sign_out()
     flash(_("Signed out."))
     return redirect(url_for("office.login"))
 

@@ -2,7 +2,7 @@
 normalised donor search keys (pg_trgm on PostgreSQL).
 
 Revision ID: 0401_office_facts
-Revises: 0400_office
+Revises: 0600_staff_second_factor
 """
 import unicodedata
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0401_office_facts"
-down_revision = "0400_office"
+down_revision = "0600_staff_second_factor"
 branch_labels = None
 depends_on = None
 
