@@ -8,6 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PORT ?= 5000
 STRIPE_PORT ?= 8420
+MAIL_PORT ?= 8425
 export FLASK_APP := wsgi
 # `make run` and `make test` are development; the app refuses to start unsafely otherwise.
 export FUND_ENV ?= development
@@ -36,14 +37,15 @@ translations: $(STAMP)
 CATALOGUE_core := fund/core
 CATALOGUE_donors := fund/donors
 CATALOGUE_campaigns := fund/campaigns
+CATALOGUE_office := fund/office
 CATALOGUE_giving := fund/giving templates/email
 CATALOGUE_receipts := fund/receipts/mail.py templates/receipts/mail.txt
 CATALOGUE_web := fund/web templates/base.html templates/error.html templates/public templates/office templates/accountant templates/donor
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k gettext_for:2
 catalogues: $(STAMP)
-	@for pkg in core donors campaigns giving receipts web; do \
+	@for pkg in core donors campaigns giving receipts office web; do \
 	  dir=fund/$$pkg/translations; mkdir -p $$dir; \
-	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; campaigns) src="$(CATALOGUE_campaigns)";; giving) src="$(CATALOGUE_giving)";; \
+	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; campaigns) src="$(CATALOGUE_campaigns)";; office) src="$(CATALOGUE_office)";; giving) src="$(CATALOGUE_giving)";; \
 	    receipts) src="$(CATALOGUE_receipts)";; web) src="$(CATALOGUE_web)";; esac; \
 	  $(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	    --no-wrap -o $$dir/messages.pot $$src || exit 1; \
@@ -84,14 +86,18 @@ run: deps fonts
 	  --state instance/localstripe.pickle \
 	  --webhook-url http://127.0.0.1:$(PORT)/webhooks/stripe \
 	  --webhook-secret $${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev} & LS=$$!; \
-	trap 'kill $$LS 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m tests.support.mail_catchall --port $(MAIL_PORT) --dir instance/mail & MC=$$!; \
+	trap 'kill $$LS $$MC 2>/dev/null' EXIT INT TERM; \
 	echo "localstripe (fake Stripe) on http://127.0.0.1:$(STRIPE_PORT)"; \
 	echo ""; \
 	echo "  QST Future Fund is running at http://127.0.0.1:$(PORT)/"; \
 	echo "  office: http://127.0.0.1:$(PORT)/office/ (office@qst.example / demo-office)"; \
+	echo "  mail the app sends: http://127.0.0.1:$(PORT)/office/mail/catch-all"; \
 	echo ""; \
 	STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)} \
 	  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  MAIL_SERVER=$${MAIL_SERVER:-127.0.0.1} MAIL_PORT=$${MAIL_SMTP_PORT:-$(MAIL_PORT)} \
+	  MAIL_CATCHALL_DIR=$${MAIL_CATCHALL_DIR:-$(CURDIR)/instance/mail} FUND_INLINE_BEAT=1 \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Production shape on one machine: gunicorn (gunicorn.conf.py), a Celery worker with beat,

@@ -8,13 +8,16 @@ from fund.core import config as config_module
 # Every package's models, so that the app and Alembic see the whole schema.
 MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
-                 "fund.receipts.models", "fund.ledger.models")
+                 "fund.receipts.models", "fund.office.models",
+                 "fund.ledger.models")
 # Modules that connect signal receivers, register webhook handlers or jobs on import.
 WIRING_MODULES = ("fund.core.mail", "fund.campaigns.rewards", "fund.payments.webhooks",
                   "fund.payments.refunds", "fund.payments.disputes", "fund.payments.instructions",
                   "fund.payments.sync", "fund.giving.settlement", "fund.giving.refund_notice",
                   "fund.giving.totals", "fund.giving.pledges", "fund.receipts.reactions",
-                  "fund.receipts.bulk", "fund.ledger.bookings")
+                  "fund.receipts.bulk", "fund.office.facts",
+                  "fund.office.reports", "fund.office.deadlines",
+                  "fund.ledger.bookings")
 
 
 def create_app(config=None):
@@ -61,4 +64,8 @@ def create_app(config=None):
 
     from fund.receipts import issuing
     issuing.startup_check(app)  # logs loudly when no Japanese font: no receipts then
+
+    if app.config.get("INLINE_BEAT") and not app.config.get("CELERY_BROKER_URL"):
+        from fund.core import jobs
+        jobs.start_inline_beat(app)  # `make run`: periodic tasks without a worker
     return app

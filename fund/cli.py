@@ -6,6 +6,7 @@ from fund.campaigns.seed import seed_demo
 from fund.core import mail
 from fund.core.extensions import db
 from fund.giving import cli as giving_cli
+from fund.office import cli as office_cli
 from fund.payments import cli as payments_cli
 from fund.receipts import cli as receipts_cli
 from fund.staff.models import StaffUser
@@ -62,4 +63,5 @@ def register(app: Flask):
     payments_cli.register(group)  # stripe-sync, expire-payments (konbini, bank transfer)
     receipts_cli.register(group)  # receipts issue / export / void / verify
     giving_cli.register(group)  # totals rebuild
+    office_cli.register(group)  # office rebuild, close-campaigns
     app.cli.add_command(group)

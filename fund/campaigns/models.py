@@ -165,8 +165,8 @@ class Project(TitledDestination, db.Model):
 
     @property
     def is_closed(self):
-        # A closed project takes no more gifts or allocations; what it holds may still be spent.
-        return not self.is_open
+        """Closed: no gifts and no allocations; what it holds may still be spent."""
+        return self.status == ProjectState.CLOSED
 
     @property
     def takes_gifts(self):

@@ -84,6 +84,13 @@ def from_environment(env=None):
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_FROM": env.get("MAIL_FROM", "QST未来基金 <kikin@qst.example>"),
+        # Where a local catch-all SMTP server keeps what it received (`make run`): the
+        # office opens those messages at /office/mail/catch-all.
+        "MAIL_CATCHALL_DIR": env.get("MAIL_CATCHALL_DIR"),
+        # Without a broker, run the periodic tasks (mail retries, campaign deadlines …) in a
+        # thread of the web process, each at least every INLINE_BEAT_MAX_SECONDS (`make run`).
+        "INLINE_BEAT": _bool(env.get("FUND_INLINE_BEAT")),
+        "INLINE_BEAT_MAX_SECONDS": _int(env.get("FUND_INLINE_BEAT_MAX_SECONDS"), 60),
         # Jobs: without a broker they run inline, in the request or command.
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),
         # Rate limits: "hits/seconds" per client address; counters in Redis when set.

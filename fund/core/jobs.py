@@ -14,6 +14,7 @@ konbini / bank-transfer requests).
 """
 import logging
 import threading
+import time
 
 from celery import Celery, Task
 from flask import current_app
@@ -108,3 +109,37 @@ def broker_reachable(url, timeout=1.0):
         return True
     except Exception:  # unreachable, refused, misconfigured: all "not healthy"
         return False
+
+
+def start_inline_beat(app, stop=None):
+    """Run the periodic tasks in a daemon thread of this process (no broker: `make run`).
+
+    Each task runs at start and then every `every`, or every
+    INLINE_BEAT_MAX_SECONDS if that is shorter, so queued mail goes out and
+    campaigns close without a separate worker. A failing task is logged and
+    tried again next time. Setting `stop` (a threading.Event) ends the thread.
+    """
+    cap = app.config.get("INLINE_BEAT_MAX_SECONDS") or 60
+    stop = stop or threading.Event()
+    thread = threading.Thread(target=_beat_main, args=(app, cap, stop), daemon=True,
+                              name="inline-beat")
+    thread.start()
+    return thread
+
+
+def _beat_main(app, cap, stop):
+    from fund.core.extensions import db
+    due = {name: 0.0 for name in BEAT}
+    while not stop.is_set():
+        for name, entry in BEAT.items():
+            if time.monotonic() < due[name]:
+                continue
+            with app.app_context():
+                try:
+                    TASKS[entry["task"]]()
+                except Exception:  # the next round tries again; the web process goes on
+                    log.exception("periodic task %s failed", entry["task"])
+                finally:
+                    db.session.remove()
+            due[name] = time.monotonic() + min(entry["schedule"].total_seconds(), cap)
+        stop.wait(0.2)

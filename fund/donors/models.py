@@ -1,5 +1,8 @@
+from sqlalchemy import event
+
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
+from fund.donors import names
 
 DONOR_KINDS = ("individual", "corporation")
 RECEIPT_PREFERENCES = ("per_gift", "annual", "none")
@@ -30,10 +33,22 @@ class Donor(db.Model):
     receipt_preference = db.Column(db.String(16), nullable=False, default="per_gift")
     stripe_customer_id = db.Column(db.String(64), index=True)
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    # Kept from the fields above on every write (fund.donors.names): the office's search
+    # (a trigram index on PostgreSQL) and 名寄せ compare these.
+    search_text = db.Column(db.String(1200), nullable=False, default="")
+    name_key = db.Column(db.String(200), nullable=False, default="", index=True)
+    email_key = db.Column(db.String(254), nullable=False, default="", index=True)
+    phone_key = db.Column(db.String(32), nullable=False, default="", index=True)
+    address_key = db.Column(db.String(520), nullable=False, default="")
+    # 名寄せ: a donor merged into another keeps its row (old links lead on) and nothing else.
+    merged_into_id = db.Column(db.Integer, db.ForeignKey("donor.id"), index=True)
+    merged_at = db.Column(TZDateTime)
 
     donations = db.relationship("Donation", back_populates="donor", lazy="dynamic")
 
     __table_args__ = (
+        db.Index("ix_donor_search_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}),
         db.CheckConstraint(f"kind IN {DONOR_KINDS}", name="kind"),
         db.CheckConstraint(f"receipt_preference IN {RECEIPT_PREFERENCES}",
                            name="receipt_preference"),
@@ -46,6 +61,13 @@ class Donor(db.Model):
 
     def __repr__(self):
         return f"<Donor {self.id} {self.receipt_name!r}>"
+
+
+@event.listens_for(Donor, "before_insert")
+@event.listens_for(Donor, "before_update")
+def _keep_keys(_mapper, _connection, donor):
+    for name, value in names.keys(donor).items():
+        setattr(donor, name, value)
 
 
 class DonorSignIn(db.Model):

@@ -24,7 +24,8 @@ def find_or_create(data, lang):
     """
     receipt_name = data["company_name"] if data["donor_kind"] == "corporation" else data["name"]
     candidates = db.session.execute(
-        db.select(Donor).filter_by(email=data["email"], kind=data["donor_kind"])
+        db.select(Donor).filter_by(email=data["email"], kind=data["donor_kind"],
+                                   merged_into_id=None)
         .order_by(Donor.id)).scalars()
     donor = next((d for d in candidates if d.receipt_name == receipt_name), None)
     if donor is None:
@@ -55,7 +56,8 @@ def donors_with_email(email):
     if not email:
         return []
     return db.session.execute(
-        db.select(Donor).where(func.lower(Donor.email) == email).order_by(Donor.id)
+        db.select(Donor).where(func.lower(Donor.email) == email, Donor.merged_into_id.is_(None))
+        .order_by(Donor.id)
     ).scalars().all()
 
 
@@ -136,3 +138,110 @@ def _update_address(donor, postal_code, address, actor):
                  after={"postal_code": donor.postal_code, "address": donor.address})
     db.session.commit()
     return donor
+
+
+# --- the office: contact details and 名寄せ ------------------------------------
+
+CONTACT_FIELDS = ("name", "name_kana", "company_name", "representative", "email", "phone",
+                  "postal_code", "address", "locale", "wants_news", "wants_reports",
+                  "publish_name")
+LIMITS = {"name": 200, "name_kana": 200, "company_name": 200, "representative": 200,
+          "email": 254, "phone": 32, "address": 500}
+
+
+def update_contact(*, donor, changes, actor, lang):
+    """Change a donor's contact details and consent; audited with before and after. Commits.
+
+    Receipts already issued keep the name and address they were printed with.
+    """
+    with force_locale(lang):
+        errors = _contact_errors(donor, changes)
+        if errors:
+            raise ValidationFailed(gettext("Please check the highlighted fields."), errors=errors)
+    before, after = {}, {}
+    for field in CONTACT_FIELDS:
+        if field in changes and changes[field] != getattr(donor, field):
+            before[field], after[field] = getattr(donor, field), changes[field]
+            setattr(donor, field, changes[field])
+    if not after:
+        db.session.rollback()
+        return donor
+    if {"wants_news", "wants_reports"} & set(after):
+        donor.mail_preferences_at = clock.now()
+    audit.record(actor, "donor.contact_changed", donor, before=before, after=after)
+    db.session.commit()
+    return donor
+
+
+def _contact_errors(donor, changes):
+    errors = {}
+    for field, limit in LIMITS.items():
+        value = changes.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            errors[field] = gettext("Use at most %(count)s characters.", count=limit)
+    required = ["name", "email"] + (["company_name"] if donor.kind == "corporation" else [])
+    for field in required:
+        if field in changes and not (changes[field] or "").strip():
+            errors[field] = gettext("This field is required.")
+    email = changes.get("email")
+    if email:
+        email = changes["email"] = unicodedata.normalize("NFKC", email).strip()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        errors["email"] = gettext("Enter an email address such as name@example.jp.")
+    postal = changes.get("postal_code")
+    if postal:
+        digits = unicodedata.normalize("NFKC", postal).replace("〒", "").replace("-", "").strip()
+        if not (len(digits) == 7 and digits.isdigit()):
+            errors["postal_code"] = gettext("Enter a 7-digit postal code (e.g. 263-8555).")
+        else:
+            changes["postal_code"] = f"{digits[:3]}-{digits[3:]}"
+    if changes.get("locale") not in (None, "ja", "en"):
+        errors["locale"] = gettext("Choose Japanese or English.")
+    return errors
+
+
+def _active():
+    return Donor.merged_into_id.is_(None)
+
+
+def duplicates_of(donor):
+    """Other donors who are likely the same person: same email, or the same normalised
+    name with the same phone or address."""
+    same_name = (Donor.name_key == donor.name_key) & (
+        ((Donor.phone_key != "") & (Donor.phone_key == donor.phone_key))
+        | ((Donor.address_key != "") & (Donor.address_key == donor.address_key)))
+    condition = Donor.email_key == donor.email_key
+    if donor.name_key:
+        condition = condition | same_name
+    return db.session.execute(
+        db.select(Donor).where(condition, Donor.id != donor.id, _active())
+        .order_by(Donor.id)).scalars().all()
+
+
+def likely_duplicates(limit=100):
+    """Groups of donors who are likely one person, most recent first: [[Donor, …]]."""
+    groups = []
+    for key in (Donor.email_key, Donor.name_key):
+        shared = (db.select(key).where(_active(), key != "").group_by(key)
+                  .having(func.count() > 1).order_by(func.max(Donor.id).desc()).limit(limit))
+        for value in db.session.execute(shared).scalars():
+            rows = db.session.execute(db.select(Donor).where(key == value, _active())
+                                      .order_by(Donor.id)).scalars().all()
+            if key is Donor.name_key:
+                rows = _same_person(rows)
+            if len(rows) > 1 and not any({d.id for d in rows} <= {d.id for d in g}
+                                         for g in groups):
+                groups.append(rows)
+    return groups[:limit]
+
+
+def _same_person(rows):
+    """Of donors with one name, those who share a phone or an address with another."""
+    keep = []
+    for donor in rows:
+        if any(other is not donor and (
+                (donor.phone_key and donor.phone_key == other.phone_key)
+                or (donor.address_key and donor.address_key == other.address_key))
+               for other in rows):
+            keep.append(donor)
+    return keep

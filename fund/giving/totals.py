@@ -155,6 +155,25 @@ def rebuild():
     db.session.commit()
 
 
+def donor_merged(*, kept_id, merged_id):
+    """After the merged donor's gifts moved to the kept one: each scope's supporters again (no commit).
+
+    Two records of one person counted as two supporters; now they count once.
+    """
+    scopes = db.session.execute(
+        db.select(ScopeSupporter.scope, ScopeSupporter.scope_id)
+        .where(ScopeSupporter.donor_id.in_((kept_id, merged_id)))).all()
+    for scope, scope_id in sorted(set(scopes), key=lambda s: (s[0] == "fund", s)):
+        total = _locked_total(scope, scope_id)
+        gone = db.session.get(ScopeSupporter, (scope, scope_id, merged_id))
+        if gone is not None:
+            total.raised -= gone.net
+            total.supporters -= int(gone.net > 0)
+            db.session.delete(gone)
+            db.session.flush()
+        _refresh_supporter(kept_id, scope, scope_id)
+
+
 @signals.payment_succeeded.connect
 def _on_payment_succeeded(payment, actor):
     refresh(payment.donation)

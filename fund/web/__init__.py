@@ -4,14 +4,20 @@
 def register(app):
     """Register every blueprint; each guards its own audience (`before_request`)."""
     from fund.core.extensions import csrf
-    from fund.web import (accountant, donor, office, office_pledges, office_receipts, public,
-                          webhooks)
+    from fund.web import (accountant, donor, office, office_audit, office_campaigns,
+                          office_dashboard, office_donors, office_mail, office_pledges,
+                          office_receipts, public, staff_text, webhooks)
     from fund.web import health, media, security, staff_account
     from fund.web.auth import current_staff
 
     app.register_blueprint(public.bp)
     app.register_blueprint(donor.bp)  # donor self-service (/my/)
-    app.register_blueprint(office.bp)
+    app.register_blueprint(office.bp)  # sign-in, donations, refunds, disputes
+    app.register_blueprint(office_dashboard.bp)  # /office/: the year at a glance
+    app.register_blueprint(office_donors.bp)  # donors, contact details, 名寄せ
+    app.register_blueprint(office_campaigns.bp)  # campaigns and projects
+    app.register_blueprint(office_mail.bp)  # the outbox and the local catch-all
+    app.register_blueprint(office_audit.bp)  # the audit log
     app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
     app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
@@ -21,6 +27,7 @@ def register(app):
     app.register_blueprint(media.bp)  # /media/<id>: campaign and project pictures
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
     security.register(app)
+    staff_text.register(app)  # |jst and |status for every staff page
 
     @app.context_processor
     def staff_in_templates():

@@ -5,11 +5,16 @@ with ValidationFailed (422) naming the field, and nothing is changed. Staff
 forms accept what Japanese keyboards produce: full-width digits (２０２６),
 yen marks and commas in amounts, surrounding spaces; a blank field is missing.
 """
+import re
 import unicodedata
+from datetime import date, datetime, timezone
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
+from fund.core import clock
 from fund.core.errors import ValidationFailed
 from fund.core.money import AmountError, parse_yen
 
@@ -25,10 +30,11 @@ class Number(fields.Integer):
     """A whole number from a form or query string; blank means not given."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("load_default", None)
+        if not kwargs.get("required"):
+            kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        kwargs.setdefault("validate", validate.Range(min=0))
-        kwargs.setdefault("error_messages", {"invalid": "must be a number."})
+        kwargs.setdefault("validate", validate.Range(min=0, error=_l("Enter a number of 0 or more.")))
+        kwargs.setdefault("error_messages", {"invalid": _l("Enter a number.")})
         super().__init__(strict=False, **kwargs)
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
@@ -46,7 +52,7 @@ class Choice(fields.String):
     def __init__(self, choices, **kwargs):
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        super().__init__(validate=validate.OneOf(choices, error="must be one of {choices}."),
+        super().__init__(validate=validate.OneOf(choices, error=_l("Choose one of: {choices}.")),
                          **kwargs)
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
@@ -69,7 +75,56 @@ class Yen(fields.Field):
         try:
             return parse_yen(value)
         except AmountError as err:
-            raise ValidationError("Enter the amount in whole yen, e.g. 3000.") from err
+            raise ValidationError(str(_l("Enter the amount in whole yen, e.g. 3000."))) from err
+
+
+class Day(fields.Field):
+    """A calendar day as staff type it: 2026-04-01, 2026/4/1, ２０２６年４月１日; blank is not given."""
+
+    PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = self.PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            return date(*(int(part) for part in found.groups()))
+        except ValueError as err:
+            raise ValidationError(str(_l("Write the date as 2026-04-01."))) from err
+
+
+class Moment(fields.Field):
+    """A moment in Japan time as staff type it (2026-12-01 18:00, 2026-12-01T18:00, or a day,
+    meaning 00:00); returned in UTC. Blank is not given."""
+
+    PATTERN = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = self.PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            year, month, day, hour, minute = (int(part) if part else 0 for part in found.groups())
+            moment = datetime(year, month, day, hour, minute, tzinfo=clock.JST)
+        except ValueError as err:
+            raise ValidationError(str(_l("Write the date and time as 2026-12-01 18:00."))) from err
+        return moment.astimezone(timezone.utc)
 
 
 class Text(fields.String):
@@ -78,7 +133,7 @@ class Text(fields.String):
     def __init__(self, max_length, **kwargs):
         kwargs.setdefault("load_default", "")
         super().__init__(validate=validate.Length(
-            max=max_length, error="is too long (at most {max} characters)."), **kwargs)
+            max=max_length, error=_l("Use at most {max} characters.")), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
@@ -92,9 +147,11 @@ class _Parser(FlaskParser):
         messages = {}
         for location_messages in error.messages.values():
             for field, problems in location_messages.items():
-                messages[field] = " ".join(problems) if isinstance(problems, list) else str(problems)
-        summary = "; ".join(f"{field.replace('_', ' ')} {text}" for field, text in messages.items())
-        raise ValidationFailed(f"Please check: {summary}", errors=messages)
+                messages[field] = (" ".join(str(p) for p in problems) if isinstance(problems, list)
+                                   else str(problems))
+        summary = "; ".join(f"{field}: {text}" for field, text in messages.items())
+        raise ValidationFailed(gettext("Please check: %(summary)s", summary=summary),
+                               errors=messages)
 
 
 parser = _Parser()

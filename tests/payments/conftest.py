@@ -1,7 +1,11 @@
 """Fixtures for the payment tests: a signed-in office user, fast retries."""
 import pytest
 
+import re
+
 from tests.support.forms import CSRF
+
+VALUE = re.compile(r'name="amount" value="(\d+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +26,16 @@ def office(sign_in):
 
 
 def post_refund(client, donation_id, amount, reason="寄附者からの依頼 / donor asked"):
-    page = client.get(f"/office/donations/{donation_id}").get_data(as_text=True)
+    """What a clerk does, in English: type the refund, check it on the confirmation page,
+    confirm. Returns the confirmation step's answer when it refuses, else the refund's."""
+    page = client.get(f"/office/donations/{donation_id}?lang=en").get_data(as_text=True)
+    token = CSRF.search(page).group(1)
+    checked = client.post(f"/office/donations/{donation_id}/refund/confirm", data={
+        "amount": str(amount), "reason": reason, "csrf_token": token})
+    if checked.status_code != 200:
+        return checked
+    confirmation = checked.get_data(as_text=True)
+    assert "confirmed" in confirmation and "Refund ¥" in confirmation
     return client.post(f"/office/donations/{donation_id}/refund", data={
-        "amount": str(amount), "reason": reason, "csrf_token": CSRF.search(page).group(1)})
+        "amount": VALUE.search(confirmation).group(1), "reason": reason, "confirmed": "yes",
+        "csrf_token": token})

@@ -22,7 +22,7 @@ def test_dispute_opened_then_won_restores_the_gift(client, ctx, fake, office):
 
     page = client.get("/office/disputes").get_data(as_text=True)
     assert "dp_1" in page and 'class="dispute-needs_response"' in page
-    detail = client.get(f"/office/donations/{gift.id}").get_data(as_text=True)
+    detail = client.get(f"/office/donations/{gift.id}?lang=en").get_data(as_text=True)
     assert "An open dispute blocks refunds" in detail
     assert post_refund(client, gift.id, 1000).status_code == 409
 

@@ -14,7 +14,7 @@ from fund.receipts.models import Receipt
 from fund.core import clock
 from tests.conftest import WEBHOOK_SECRET
 from tests.payments.conftest import post_refund
-from tests.support.forms import post_donation
+from tests.support.forms import csrf_token, post_donation
 from tests.support.stripe_events import event, sign
 
 
@@ -30,8 +30,9 @@ def paid_gift(client, card_token, amount=5000):
 def test_full_refund_through_the_office_page(client, seeded, ctx, card_token, office,
                                              stripe_client):
     gift = paid_gift(client, card_token)
-    page = client.get(f"/office/donations/{gift.id}").get_data(as_text=True)
-    assert "返金する Refund" in page and 'class="refundable">¥5,000' in page
+    page = client.get(f"/office/donations/{gift.id}?lang=en").get_data(as_text=True)
+    assert "Refund this gift" in page and 'class="refundable">¥5,000' in page
+    assert 'id="amount" name="amount" inputmode="numeric" value=""' in page  # never pre-filled
     payment = gift.payments[0]
     assert payment.fee is not None and f'class="num net">¥{payment.net:,}' in page
     received = payment.succeeded_at.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M")
@@ -42,7 +43,7 @@ def test_full_refund_through_the_office_page(client, seeded, ctx, card_token, of
     response = post_refund(client, gift.id, "5,000", reason="二重の寄附でした")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Refund of ¥5,000: succeeded." in page
+    assert "Refund of ¥5,000: Succeeded." in page
 
     db.session.expire_all()
     refund = db.session.query(Refund).one()
@@ -56,7 +57,7 @@ def test_full_refund_through_the_office_page(client, seeded, ctx, card_token, of
              db.session.query(AuditEntry).filter_by(subject_type="refund", subject_id=refund.id)}
     assert trail == {("refund.created", "staff", str(office.id)),
                      ("refund.succeeded", "staff", str(office.id))}
-    assert 'class="status">refunded' in page and "Nothing left to refund." in page
+    assert 'class="status">Refunded' in page and "Nothing left to refund." in page
 
 
 def test_partial_refunds_and_over_refund_refused_before_stripe(
@@ -109,8 +110,14 @@ def test_bad_refund_input_is_refused_with_a_message(client, seeded, ctx, card_to
 def test_refund_needs_csrf_token_and_an_office_role(client, seeded, ctx, card_token, sign_in):
     gift = paid_gift(client, card_token)
     sign_in("accountant")
-    assert client.get(f"/office/donations/{gift.id}").status_code == 403
-    client.post("/office/logout")
+    page = client.get(f"/office/donations/{gift.id}")
+    assert page.status_code == 200 and "refund-form" not in page.get_data(as_text=True)
+    token = csrf_token(client, f"/office/donations/{gift.id}")
+    for step in ("refund/confirm", "refund"):
+        refused = client.post(f"/office/donations/{gift.id}/{step}", data={
+            "amount": "5000", "reason": "x", "confirmed": "yes", "csrf_token": token})
+        assert refused.status_code == 403
+    client.post("/office/logout", data={"csrf_token": token})
     sign_in("office")
     forged = client.post(f"/office/donations/{gift.id}/refund",
                          data={"amount": "5000", "reason": "x"})

@@ -70,7 +70,7 @@ def test_refund_stuck_by_an_outage_is_sent_again_with_the_same_key(
     monkeypatch.setattr(gateway, "create_refund", unreachable)
     response = post_refund(client, payment.donation_id, 5000)
     assert response.status_code == 503
-    assert "sends it again with the same idempotency key" in response.get_data(as_text=True)
+    assert "sent again with the same idempotency key" in response.get_data(as_text=True)
     db.session.expire_all()
     refund = db.session.query(Refund).one()
     assert refund.state == "created" and refund.stripe_refund_id is None

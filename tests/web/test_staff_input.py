@@ -36,3 +36,28 @@ def test_a_full_width_year_filters_the_accountant_desk(client, sign_in):
     sign_in("accountant")
     assert client.get("/accountant/?year=２０２６").status_code == 200
     assert client.get("/accountant/?year=二〇二六").status_code == 422
+
+
+DATES = {"day": forms.Day(), "moment": forms.Moment()}
+
+
+@pytest.mark.parametrize("query,day,moment", [
+    ("day=2027-04-01&moment=2027-04-01 00:30", "2027-04-01", "2027-03-31T15:30:00+00:00"),
+    ("day=２０２７年４月１日&moment=２０２７／０４／０１　０９：００", "2027-04-01",
+     "2027-04-01T00:00:00+00:00"),
+    ("day=2027/4/1&moment=2027-04-01", "2027-04-01", "2027-03-31T15:00:00+00:00"),
+])
+def test_days_and_moments_are_read_in_japan_time(app, query, day, moment):
+    with app.test_request_context(f"/office/?{query}"):
+        found = forms.query(DATES)
+    assert found["day"].isoformat() == day and found["moment"].isoformat() == moment
+
+
+def test_a_malformed_date_is_refused_in_the_pages_language(app):
+    for lang, text in (("ja", "2026-04-01のように"), ("en", "Write the date as 2026-04-01.")):
+        with app.test_request_context(f"/office/?day=2026-02-30&lang={lang}"):
+            from flask_babel import refresh
+            refresh()
+            with pytest.raises(ValidationFailed) as refused:
+                forms.query(DATES)
+        assert text in refused.value.errors["day"]

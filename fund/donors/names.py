@@ -1,0 +1,42 @@
+"""How names, kana, phones and addresses are compared: folded to one written form.
+
+Staff type 「やまだ」, 「ﾔﾏﾀﾞ」 or 「ヤマダ　タロウ」 for the same person; NFKC makes
+half-width katakana and full-width letters ordinary, katakana is folded to
+hiragana, case and spaces are dropped. Used for the office's search and for
+finding likely duplicates (名寄せ).
+"""
+import unicodedata
+
+_KATAKANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_DROPPED = {ord(c): None for c in " \t\r\n・･-‐－ー—―"}
+
+
+def fold(text):
+    """'ヤマダ　タロウ' and 'やまだたろう' alike: NFKC, hiragana, lower case, no spaces."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return text.translate(_KATAKANA).translate(_DROPPED)
+
+
+def digits(text):
+    """Only the digits of a phone number or postal code (full-width digits count)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text or "") if c.isdigit())
+
+
+def email_key(email):
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+def search_text(donor):
+    """Everything the office may search a donor by, folded, one field per word."""
+    parts = (fold(donor.name), fold(donor.name_kana), fold(donor.company_name),
+             fold(donor.representative), email_key(donor.email), digits(donor.phone))
+    return " ".join(part for part in parts if part)[:1200]
+
+
+def keys(donor):
+    """The normalised columns kept on a donor row (search and duplicate finding)."""
+    return {"search_text": search_text(donor),
+            "name_key": fold(donor.receipt_name)[:200],
+            "email_key": email_key(donor.email)[:254],
+            "phone_key": digits(donor.phone)[:32],
+            "address_key": (digits(donor.postal_code) + fold(donor.address))[:520]}
