@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from fund import create_app
 from fund.core.extensions import db
 from fund.staff.services import create_staff
-from tests.support import stripe_fake
+from tests.support import database, stripe_fake
 from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
@@ -125,15 +125,8 @@ def clean(request, app, smtp_server):
     yield
     with app.app_context():
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "alembic_version"]
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            with db.engine.begin() as conn:
-                for table in tables:
-                    conn.execute(table.delete())
+        database.empty()
+        db.session.remove()
         db.engine.dispose() if db.engine.dialect.name == "sqlite" else None
 
 

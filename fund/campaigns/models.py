@@ -49,7 +49,13 @@ class Project(TitledDestination, db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     accepts_donations = db.Column(db.Boolean, nullable=False, default=True)
+    # A closed project takes no more allocations; what it holds may still be spent.
+    closed_at = db.Column(TZDateTime)
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
 
     def __repr__(self):
         return f"<Project {self.slug}>"

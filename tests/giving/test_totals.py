@@ -6,6 +6,7 @@ from fund.campaigns.models import Campaign
 from fund.campaigns.seed import seed_demo
 from fund.core import audit, signals
 from fund.core.extensions import db
+from tests.support import database
 from fund.donors.models import Donor
 from fund.giving import gifts, totals
 from fund.giving.models import ScopeSupporter, ScopeTotal
@@ -80,11 +81,7 @@ def test_refunds_and_lost_disputes_come_off_the_campaign_total(client, ctx):
                                 st.sampled_from(["none", "refund", "dispute"])),
                       min_size=1, max_size=8))
 def test_kept_totals_equal_a_rebuild_from_the_payments(ctx, steps):
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):  # each example starts empty
-        if table.name != "alembic_version":
-            db.session.execute(table.delete())
-    db.session.commit()
+    database.empty()  # each example starts empty
     seed_demo()
     campaign = db.session.query(Campaign).one()
     donors = [db.session.query(Donor).filter_by(email=f"s{n}@example.jp").one_or_none()

@@ -8,6 +8,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fund.core.extensions import db
+from tests.support import database
 from fund.core.models import AuditEntry, OutboundEmail
 from fund.payments.models import Dispute, Payment, Refund, StripeEvent
 from fund.receipts.models import Receipt
@@ -24,11 +25,7 @@ EVENTS = [
 
 
 def _reset():
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name != "alembic_version":
-            db.session.execute(table.delete())
-    db.session.commit()
+    database.empty()
 
 
 def _stripe_knows(fake, outcome):
