@@ -37,13 +37,15 @@ CATALOGUE_core := fund/core
 CATALOGUE_donors := fund/donors
 CATALOGUE_giving := fund/giving templates/email
 CATALOGUE_receipts := fund/receipts/mail.py templates/receipts/mail.txt
+CATALOGUE_accounting := fund/accounting
 CATALOGUE_web := fund/web templates/base.html templates/error.html templates/public templates/office templates/accountant templates/donor
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k gettext_for:2
 catalogues: $(STAMP)
-	@for pkg in core donors giving receipts web; do \
+	@for pkg in core donors giving receipts accounting web; do \
 	  dir=fund/$$pkg/translations; mkdir -p $$dir; \
 	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; giving) src="$(CATALOGUE_giving)";; \
-	    receipts) src="$(CATALOGUE_receipts)";; web) src="$(CATALOGUE_web)";; esac; \
+	    receipts) src="$(CATALOGUE_receipts)";; accounting) src="$(CATALOGUE_accounting)";; \
+	    web) src="$(CATALOGUE_web)";; esac; \
 	  $(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	    --no-wrap -o $$dir/messages.pot $$src || exit 1; \
 	  for lang in ja en; do \

@@ -99,7 +99,8 @@ def _find_header(table, mapping, lang):
             best, best_found = index, found
     missing = [field for field in REQUIRED if field not in best_found]
     headers = " / ".join(cell for cell in (table[best] if best is not None else []) if cell)
-    names = ", ".join(gettext_for(lang, FIELD_LABELS[field]) + (
+    labels = field_labels(lang)
+    names = ", ".join(labels[field] + (
         f" ({mapping[field]})" if mapping.get(field) else "") for field in missing)
     raise ValidationFailed(
         gettext_for(lang, "The file has no column for: %(missing)s. Columns found: %(headers)s.",
@@ -107,9 +108,13 @@ def _find_header(table, mapping, lang):
         errors={"file": "missing_columns", "missing": missing})
 
 
-FIELD_LABELS = {"date": "Date", "description": "Description (摘要)", "deposit": "Deposit",
-                "withdrawal": "Withdrawal", "balance": "Balance", "payer": "Payer name",
-                "currency": "Currency"}
+def field_labels(lang):
+    """What each mapped column is called on the page and in messages."""
+    return {"date": gettext_for(lang, "Date"),
+            "description": gettext_for(lang, "Description (摘要)"),
+            "deposit": gettext_for(lang, "Deposit"), "withdrawal": gettext_for(lang, "Withdrawal"),
+            "balance": gettext_for(lang, "Balance"), "payer": gettext_for(lang, "Payer name"),
+            "currency": gettext_for(lang, "Currency")}
 
 
 def parse(data, mapping, lang):

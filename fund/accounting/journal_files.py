@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from fund.core.csvsafe import cell as _cell
+
 YAYOI_COLUMNS = ("識別フラグ", "伝票No.", "決算", "取引日付", "借方勘定科目", "借方補助科目",
                  "借方部門", "借方税区分", "借方金額", "借方税金額", "貸方勘定科目",
                  "貸方補助科目", "貸方部門", "貸方税区分", "貸方金額", "貸方税金額", "摘要",
@@ -63,12 +65,6 @@ class Written:
     rows: int
     total: int
     replaced: list = field(default_factory=list)
-
-
-def _cell(text):
-    """Text a spreadsheet shows as text, never runs as a formula."""
-    text = "" if text is None else str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def plain_csv(rows):

@@ -4,8 +4,8 @@
 def register(app):
     """Register every blueprint; each guards its own audience (`before_request`)."""
     from fund.core.extensions import csrf
-    from fund.web import (accountant, donor, office, office_pledges, office_receipts, public,
-                          webhooks)
+    from fund.web import (accountant, accountant_journal, donor, office, office_money,
+                          office_pledges, office_receipts, office_reconcile, public, webhooks)
     from fund.web import health, security
     from fund.web.auth import current_staff
 
@@ -14,7 +14,10 @@ def register(app):
     app.register_blueprint(office.bp)
     app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
+    app.register_blueprint(office_money.bp)  # gifts outside Stripe, corporate pledges (office)
+    app.register_blueprint(office_reconcile.bp)  # bank statements, Stripe, 勘定科目 (office)
     app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
+    app.register_blueprint(accountant_journal.bp)  # the fiscal year's 仕訳帳 (accountant)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)  # /healthz for the load balancer
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.

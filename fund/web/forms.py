@@ -7,9 +7,11 @@ yen marks and commas in amounts, surrounding spaces; a blank field is missing.
 """
 import unicodedata
 
+from flask import request
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
+from fund.core.dates import DateError, parse_date
 from fund.core.errors import ValidationFailed
 from fund.core.money import AmountError, parse_yen
 
@@ -84,6 +86,34 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Day(fields.Field):
+    """A date as the office writes it: 2026/04/01, 2026-04-01, 令和8年4月1日, R8.4.1; blank is not given."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("required"):
+            kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_date(value)
+        except DateError as err:
+            raise ValidationError("Enter a date such as 2026/04/01.") from err
+
+
+class Flag(fields.Boolean):
+    """A checkbox: present and not '0'/'off' is True, absent is False."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", False)
+        super().__init__(truthy={"y", "yes", "on", "1", "true"}, falsy={"", "0", "off", "n",
+                                                                       "no", "false"}, **kwargs)
+
+
 class _Parser(FlaskParser):
     # Staff forms carry a CSRF token and buttons: other fields are ignored, not refused.
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "form": EXCLUDE}
@@ -108,3 +138,11 @@ def query(arguments):
 def form(arguments):
     """Parse the posted form of the current request against `arguments`."""
     return parser.parse(arguments, location="form")
+
+
+def upload(name, message):
+    """(filename, bytes) of the file posted as `name`; `message` when none was chosen."""
+    sent = request.files.get(name)
+    if sent is None or not sent.filename:
+        raise ValidationFailed(message, errors={name: "required"})
+    return sent.filename, sent.read()

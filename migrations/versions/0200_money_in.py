@@ -5,13 +5,13 @@ their lines, Stripe payouts and balance transactions, the imports, the mapping t
 勘定科目 and the journal exports (accounting).
 
 Revision ID: 0200_money_in
-Revises: 0009_donor_sign_in
+Revises: 0100_ledger
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0200_money_in'
-down_revision = '0009_donor_sign_in'
+down_revision = '0100_ledger'
 branch_labels = None
 depends_on = None
 
