@@ -21,7 +21,8 @@ from flask_migrate import upgrade
 from fund import create_app
 from fund.core.extensions import db
 from fund.staff.services import create_staff
-from tests.support import database, stripe_fake
+from tests.support import stripe_fake
+from tests.support.tables import empty_tables
 from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
@@ -124,9 +125,7 @@ def clean(request, app, smtp_server):
     smtp_server.clear()
     yield
     with app.app_context():
-        db.session.remove()
-        database.empty()
-        db.session.remove()
+        empty_tables()
         db.engine.dispose() if db.engine.dialect.name == "sqlite" else None
 
 

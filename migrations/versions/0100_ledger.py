@@ -13,7 +13,7 @@ from alembic import op
 from fund.core.models import TZDateTime
 
 revision = "0100_ledger"
-down_revision = "0009_donor_sign_in"
+down_revision = "0400_office"
 branch_labels = None
 depends_on = None
 
@@ -165,8 +165,7 @@ def upgrade():
                                 name=op.f("fk_ledger_month_total_account_id_ledger_account")),
         sa.PrimaryKeyConstraint("account_id", "month", name=op.f("pk_ledger_month_total")),
     )
-    with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("closed_at", TZDateTime(timezone=True), nullable=True))
+    # project.closed_at (a closed project takes no allocations) comes from 0400_office.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(TRIGGERS)
 
@@ -174,8 +173,6 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(DROP_TRIGGERS)
-    with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.drop_column("closed_at")
     op.drop_table("ledger_month_total")
     op.drop_index("ix_ledger_day_total_day", table_name="ledger_day_total")
     op.drop_table("ledger_day_total")

@@ -6,12 +6,12 @@ from fund.campaigns.models import Campaign
 from fund.campaigns.seed import seed_demo
 from fund.core import audit, signals
 from fund.core.extensions import db
-from tests.support import database
 from fund.donors.models import Donor
 from fund.giving import gifts, totals
 from fund.giving.models import ScopeSupporter, ScopeTotal
 from fund.payments import services as payments
 from fund.payments.models import Dispute, Refund
+from tests.support.tables import empty_tables
 
 ACTOR = audit.SYSTEM
 
@@ -81,7 +81,7 @@ def test_refunds_and_lost_disputes_come_off_the_campaign_total(client, ctx):
                                 st.sampled_from(["none", "refund", "dispute"])),
                       min_size=1, max_size=8))
 def test_kept_totals_equal_a_rebuild_from_the_payments(ctx, steps):
-    database.empty()  # each example starts empty
+    empty_tables()
     seed_demo()
     campaign = db.session.query(Campaign).one()
     donors = [db.session.query(Donor).filter_by(email=f"s{n}@example.jp").one_or_none()

@@ -8,12 +8,12 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fund.core.extensions import db
-from tests.support import database
 from fund.core.models import AuditEntry, OutboundEmail
 from fund.payments.models import Dispute, Payment, Refund, StripeEvent
 from fund.receipts.models import Receipt
 from tests.support import stripe_fake
 from tests.payments.helpers import gift_known_to_stripe, send
+from tests.support.tables import empty_tables
 
 EVENTS = [
     ("evt_pi", "payment_intent.succeeded", {"id": "pi_fake_1", "object": "payment_intent"}),
@@ -25,7 +25,7 @@ EVENTS = [
 
 
 def _reset():
-    database.empty()
+    empty_tables()
 
 
 def _stripe_knows(fake, outcome):
