@@ -9,7 +9,7 @@ from fund.core import config as config_module
 MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
                  "fund.receipts.models", "fund.office.models",
-                 "fund.ledger.models")
+                 "fund.ledger.models", "fund.accounting.models")
 # Modules that connect signal receivers, register webhook handlers or jobs on import.
 WIRING_MODULES = ("fund.core.mail", "fund.campaigns.rewards", "fund.payments.webhooks",
                   "fund.payments.refunds", "fund.payments.disputes", "fund.payments.instructions",

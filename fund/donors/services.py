@@ -43,6 +43,21 @@ def find_or_create(data, lang):
     return donor
 
 
+def create(*, kind, name, name_kana, email, postal_code, address, locale, company_name=None,
+           representative=None, phone=None):
+    """A new donor the office enters (a transfer, a visit, a paper form); no commit.
+
+    Never merged with an existing donor: a paper form may carry no email, and
+    two people of one name are not one donor. Likely duplicates are for 名寄せ.
+    """
+    donor = Donor(kind=kind, name=name, name_kana=name_kana, email=email or "",
+                  postal_code=postal_code, address=address, locale=locale,
+                  company_name=company_name, representative=representative, phone=phone)
+    db.session.add(donor)
+    db.session.flush()
+    return donor
+
+
 # --- self-service without a password --------------------------------------------
 
 def normalize_email(email):

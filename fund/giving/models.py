@@ -266,3 +266,137 @@ class ScopeSupporter(db.Model):
         db.Index("ix_scope_supporter_listing", "scope", "scope_id", "published",
                  "published_since"),
     )
+
+
+# --- gifts that did not come through Stripe -------------------------------------
+# A bank transfer to the institute's own account, cash, or a gift announced on a
+# paper application form (寄附申込書). The Donation and its Payment are built by
+# fund.giving.gifts.create_gift like any other (Payment.provider "office"); this
+# row says how and when the money came and which money account holds it.
+OFFLINE_METHODS = ("direct_transfer", "cash")
+OFFLINE_PROVIDER = "office"
+
+
+class OfflineGift(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    payment_id = db.Column(db.Integer, db.ForeignKey("payment.id"), nullable=False, unique=True)
+    method = db.Column(db.String(16), nullable=False)
+    # The ledger account the money reached: bank:<slug> or cash.
+    money_account = db.Column(db.String(80), nullable=False)
+    received_on = db.Column(db.Date, nullable=False, index=True)
+    # 振込名義 as the office typed it, and its comparable key (fund.core.kana.name_key).
+    transfer_name = db.Column(db.String(200), nullable=False, default="")
+    transfer_key = db.Column(db.String(200), nullable=False, default="", index=True)
+    paper_form = db.Column(db.Boolean, nullable=False, default=False)
+    form_reference = db.Column(db.String(64), nullable=False, default="")
+    note = db.Column(db.String(500), nullable=False, default="")
+    instalment_id = db.Column(db.Integer, db.ForeignKey("instalment.id"), unique=True)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff_user.id"))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    payment = db.relationship("Payment")
+    instalment = db.relationship("Instalment", back_populates="gift")
+
+    __table_args__ = (db.CheckConstraint(f"method IN {OFFLINE_METHODS}", name="method"),)
+
+    @property
+    def donation(self):
+        return self.payment.donation
+
+    def __repr__(self):
+        return f"<OfflineGift {self.id} {self.method} {self.received_on}>"
+
+
+# --- corporate pledges: a total promised, paid in instalments -------------------
+# Not the monthly card Pledge above (a Stripe subscription): an agreement with a
+# schedule of due dates, each instalment recorded as an OfflineGift when it arrives.
+
+
+class AgreementStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"   # every instalment received
+    CANCELED = "canceled"     # the donor withdrew; what was received stays received
+
+
+AGREEMENT_TRANSITIONS = {
+    AgreementStatus.ACTIVE: {AgreementStatus.COMPLETED, AgreementStatus.CANCELED},
+    AgreementStatus.COMPLETED: set(),
+    AgreementStatus.CANCELED: set(),
+}
+AGREEMENT_STATUSES = tuple(status.value for status in AgreementStatus)
+
+
+class PledgeAgreement(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    total = db.Column(db.BigInteger, nullable=False)
+    currency = db.Column(db.String(3), nullable=False, default="JPY")
+    designation = db.Column(db.String(16), nullable=False, default="general")
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"))
+    project_id = db.Column(db.Integer, db.ForeignKey("project.id"))
+    expected_method = db.Column(db.String(16), nullable=False, default="direct_transfer")
+    # The 振込名義 the company's transfers will carry (e.g. ｶ)ｷﾕｳｼﾕｳﾃﾞﾝｷ), for matching.
+    transfer_name = db.Column(db.String(200), nullable=False, default="")
+    transfer_key = db.Column(db.String(200), nullable=False, default="")
+    note = db.Column(db.String(500), nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default=AgreementStatus.ACTIVE.value)
+    created_by = db.Column(db.Integer, db.ForeignKey("staff_user.id"))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    closed_at = db.Column(TZDateTime)
+
+    donor = db.relationship("Donor")
+    campaign = db.relationship("Campaign")
+    project = db.relationship("Project")
+    instalments = db.relationship("Instalment", back_populates="agreement",
+                                  order_by="Instalment.number")
+
+    __table_args__ = (
+        db.CheckConstraint("total > 0", name="total_positive"),
+        db.CheckConstraint(f"status IN {AGREEMENT_STATUSES}", name="status"),
+        db.CheckConstraint(f"designation IN {DESIGNATIONS}", name="designation"),
+        db.CheckConstraint(f"expected_method IN {OFFLINE_METHODS}", name="expected_method"),
+    )
+
+    @property
+    def received(self):
+        return sum(i.gift.payment.amount for i in self.instalments if i.gift is not None)
+
+    @property
+    def outstanding(self):
+        return sum(i.amount for i in self.instalments if i.gift is None)
+
+    def purpose(self, lang="ja"):
+        if self.designation == "campaign":
+            return self.campaign.title(lang)
+        if self.designation == "project":
+            return self.project.title(lang)
+        return None
+
+    def __repr__(self):
+        return f"<PledgeAgreement {self.id} {self.total} {self.status}>"
+
+
+class Instalment(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    agreement_id = db.Column(db.Integer, db.ForeignKey("pledge_agreement.id"), nullable=False,
+                             index=True)
+    number = db.Column(db.Integer, nullable=False)
+    due_on = db.Column(db.Date, nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+
+    agreement = db.relationship("PledgeAgreement", back_populates="instalments")
+    gift = db.relationship("OfflineGift", back_populates="instalment", uselist=False)
+
+    __table_args__ = (
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        db.UniqueConstraint("agreement_id", "number", name="uq_instalment_number"),
+    )
+
+    def state(self, today):
+        """received, late (due and not received), or due."""
+        if self.gift is not None:
+            return "received"
+        return "late" if self.due_on < today else "due"
+
+    def __repr__(self):
+        return f"<Instalment {self.agreement_id}#{self.number} {self.due_on} {self.amount}>"

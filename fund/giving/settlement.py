@@ -38,6 +38,10 @@ def settle_gift(*, donation, actor):
             # The payment stands; the office issues the receipt once fixed.
             log.error("receipt for donation %s not issued: %s", donation.id, err.message)
             receipt = None
+    if not donation.donor.email:
+        # A donor known only from a paper form: the office posts the receipt.
+        db.session.flush()
+        return []
     if donation.pledge is not None:
         pledge = donation.pledge
         message = pledges.pledge_mail(pledge, "paid", donation=donation, receipt=receipt,

@@ -4,9 +4,10 @@
 def register(app):
     """Register every blueprint; each guards its own audience (`before_request`)."""
     from fund.core.extensions import csrf
-    from fund.web import (accountant, donor, office, office_audit, office_campaigns,
-                          office_dashboard, office_donors, office_mail, office_pledges,
-                          office_receipts, public, staff_text, webhooks)
+    from fund.web import (accountant, accountant_journal, donor, office, office_audit,
+                          office_campaigns, office_dashboard, office_donors, office_mail,
+                          office_money, office_pledges, office_receipts, office_reconcile,
+                          public, staff_text, webhooks)
     from fund.web import health, media, security, staff_account
     from fund.web.auth import current_staff
 
@@ -20,7 +21,10 @@ def register(app):
     app.register_blueprint(office_audit.bp)  # the audit log
     app.register_blueprint(office_pledges.bp)  # monthly supporters (office)
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
+    app.register_blueprint(office_money.bp)  # gifts outside Stripe, corporate pledges (office)
+    app.register_blueprint(office_reconcile.bp)  # bank statements, Stripe, 勘定科目 (office)
     app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
+    app.register_blueprint(accountant_journal.bp)  # the fiscal year's 仕訳帳 (accountant)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(staff_account.bp)  # second factor of staff sign-in
     app.register_blueprint(health.bp)  # /healthz for the load balancer

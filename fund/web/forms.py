@@ -9,12 +9,14 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
+from flask import request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
 from fund.core import clock
+from fund.core.dates import DateError, parse_date
 from fund.core.errors import ValidationFailed
 from fund.core.money import AmountError, parse_yen
 
@@ -78,29 +80,6 @@ class Yen(fields.Field):
             raise ValidationError(str(_l("Enter the amount in whole yen, e.g. 3000."))) from err
 
 
-class Day(fields.Field):
-    """A calendar day as staff type it: 2026-04-01, 2026/4/1, ２０２６年４月１日; blank is not given."""
-
-    PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("load_default", None)
-        kwargs.setdefault("allow_none", True)
-        super().__init__(**kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(_clean(value), attr, data, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        found = self.PATTERN.fullmatch(str(value))
-        try:
-            if found is None:
-                raise ValueError(value)
-            return date(*(int(part) for part in found.groups()))
-        except ValueError as err:
-            raise ValidationError(str(_l("Write the date as 2026-04-01."))) from err
-
-
 class Moment(fields.Field):
     """A moment in Japan time as staff type it (2026-12-01 18:00, 2026-12-01T18:00, or a day,
     meaning 00:00); returned in UTC. Blank is not given."""
@@ -139,6 +118,35 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Day(fields.Field):
+    """A date as the office writes it: 2026/04/01, 2026-04-01, ２０２６年４月１日, 令和8年4月1日,
+    R8.4.1; blank is not given."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("required"):
+            kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(_clean(value), attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_date(value)
+        except DateError as err:
+            raise ValidationError(str(_l("Write the date as 2026-04-01."))) from err
+
+
+class Flag(fields.Boolean):
+    """A checkbox: present and not '0'/'off' is True, absent is False."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", False)
+        super().__init__(truthy={"y", "yes", "on", "1", "true"}, falsy={"", "0", "off", "n",
+                                                                       "no", "false"}, **kwargs)
+
+
 class _Parser(FlaskParser):
     # Staff forms carry a CSRF token and buttons: other fields are ignored, not refused.
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "form": EXCLUDE}
@@ -165,3 +173,11 @@ def query(arguments):
 def form(arguments):
     """Parse the posted form of the current request against `arguments`."""
     return parser.parse(arguments, location="form")
+
+
+def upload(name, message):
+    """(filename, bytes) of the file posted as `name`; `message` when none was chosen."""
+    sent = request.files.get(name)
+    if sent is None or not sent.filename:
+        raise ValidationFailed(message, errors={name: "required"})
+    return sent.filename, sent.read()

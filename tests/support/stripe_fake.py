@@ -81,6 +81,29 @@ def dispute(dp_id, ch_id, pi_id, amount, *, status="needs_response", reason="fra
     }
 
 
+def balance_transaction(txn_id, amount, *, fee=0, type_="charge", category=None, source=None,
+                        created=NOW, available_on=None):
+    """A BalanceTransaction as GET /v1/balance_transactions lists it (JPY: whole yen)."""
+    return {
+        "id": txn_id, "object": "balance_transaction", "amount": amount, "fee": fee,
+        "net": amount - fee, "currency": "jpy", "type": type_,
+        "reporting_category": category or type_, "source": source, "created": created,
+        "available_on": available_on or created + 86400 * 4, "status": "available",
+        "description": None, "fee_details": [{"amount": fee, "currency": "jpy",
+                                              "type": "stripe_fee"}] if fee else [],
+    }
+
+
+def payout(po_id, amount, *, status="paid", arrival_date=NOW + 86400 * 5, created=NOW,
+           automatic=True):
+    return {
+        "id": po_id, "object": "payout", "amount": amount, "currency": "jpy", "status": status,
+        "automatic": automatic, "arrival_date": arrival_date, "created": created,
+        "balance_transaction": f"txn_{po_id}", "method": "standard", "type": "bank_account",
+        "livemode": False,
+    }
+
+
 class FakeStripe:
     """Register on a `responses.RequestsMock`; `calls` records what the app asked."""
 
@@ -98,6 +121,37 @@ class FakeStripe:
                           re.compile(re.escape(self.base) + r"/v1/payment_intents(\?.*)?$"),
                           callback=self._list_intents)
         mock.add_callback(responses.POST, self.base + "/v1/refunds", callback=self._create_refund)
+        # Reconciliation: payouts, and balance transactions by payout or since a date.
+        self.payouts, self.balance_transactions, self.settled_by = {}, {}, {}
+        mock.add_callback(responses.GET, re.compile(re.escape(self.base) + r"/v1/payouts(\?.*)?$"),
+                          callback=self._list_payouts)
+        mock.add_callback(responses.GET,
+                          re.compile(re.escape(self.base) + r"/v1/balance_transactions(\?.*)?$"),
+                          callback=self._list_balance_transactions)
+
+    def add_payout(self, obj, settled):
+        """A payout and the balance transactions it settled (each also listed by date)."""
+        self.payouts[obj["id"]] = obj
+        self.settled_by[obj["id"]] = [txn["id"] for txn in settled]
+        for txn in settled:
+            self.balance_transactions[txn["id"]] = txn
+
+    def _list_payouts(self, request):
+        query = parse_qs(urlparse(request.url).query)
+        rows = sorted(self.payouts.values(), key=lambda p: -p["created"])
+        if "created[gte]" in query:
+            rows = [r for r in rows if r["created"] >= int(query["created[gte]"][0])]
+        return 200, {}, json.dumps(_paged(rows, query))
+
+    def _list_balance_transactions(self, request):
+        query = parse_qs(urlparse(request.url).query)
+        rows = sorted(self.balance_transactions.values(), key=lambda t: (-t["created"], t["id"]))
+        if "payout" in query:
+            ids = self.settled_by.get(query["payout"][0], [])
+            rows = [r for r in rows if r["id"] in ids]
+        if "created[gte]" in query:
+            rows = [r for r in rows if r["created"] >= int(query["created[gte]"][0])]
+        return 200, {}, json.dumps(_paged(rows, query))
 
     def _table(self, name):
         return {"payment_intents": self.intents, "charges": self.charges,
@@ -140,6 +194,16 @@ class FakeStripe:
         self.refunds[obj["id"]] = obj
         self.created_refunds.append(request.headers.get("Idempotency-Key"))
         return 200, {}, json.dumps(obj)
+
+
+def _paged(rows, query):
+    """One page of a list, as Stripe pages it: `limit`, `starting_after`, `has_more`."""
+    limit = int(query.get("limit", ["10"])[0])
+    if "starting_after" in query:
+        ids = [r["id"] for r in rows]
+        rows = rows[ids.index(query["starting_after"][0]) + 1:]
+    return {"object": "list", "data": rows[:limit], "has_more": len(rows) > limit,
+            "url": "/v1/list"}
 
 
 def _page(rows):

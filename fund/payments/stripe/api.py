@@ -285,6 +285,91 @@ def _list(method, params, page_size=100, max_pages=100):
     return items
 
 
+@dataclass(frozen=True)
+class BalanceTxn:
+    """One movement of the Stripe balance (GET /v1/balance_transactions), amounts in yen."""
+
+    id: str
+    type: str
+    reporting_category: str
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    created: datetime
+    available_on: datetime | None
+    source: str | None
+    payout: str | None = None  # the automatic payout that settled it, when listed by payout
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutInfo:
+    """A payout of the Stripe balance to the bank (GET /v1/payouts)."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str
+    automatic: bool
+    created: datetime
+    arrival_date: datetime | None
+    balance_transaction: str | None
+
+
+def _stamp(value):
+    return datetime.fromtimestamp(int(value), timezone.utc) if value else None
+
+
+def _balance_txn(obj, payout=None):
+    return BalanceTxn(
+        id=obj["id"], type=obj.get("type") or "", amount=int(obj["amount"]),
+        reporting_category=obj.get("reporting_category") or obj.get("type") or "",
+        fee=int(obj.get("fee") or 0), net=int(obj["net"]),
+        currency=str(obj.get("currency") or "").upper(), created=_stamp(obj.get("created")),
+        available_on=_stamp(obj.get("available_on")), source=_id_of(obj.get("source")),
+        payout=payout, description=obj.get("description") or "")
+
+
+def _payout(obj):
+    return PayoutInfo(
+        id=obj["id"], amount=int(obj["amount"]), currency=str(obj.get("currency") or "").upper(),
+        status=obj.get("status") or "", automatic=bool(obj.get("automatic")),
+        created=_stamp(obj.get("created")), arrival_date=_stamp(obj.get("arrival_date")),
+        balance_transaction=_id_of(obj.get("balance_transaction")))
+
+
+# Reconciliation reads whole months of balance transactions: up to 2,000 pages of 100.
+RECONCILIATION_PAGES = 2000
+
+
+def list_balance_transactions(*, since=None, payout=None):
+    """Balance transactions created at or after `since`, or those one payout settled."""
+    if payout:
+        rows = _list(client().v1.balance_transactions.list, {"payout": payout},
+                     max_pages=RECONCILIATION_PAGES)
+        return [_balance_txn(obj, payout=payout) for obj in rows]
+    return [_balance_txn(obj) for obj in _since(client().v1.balance_transactions.list, since)]
+
+
+def list_payouts(since):
+    """Payouts created at or after `since` (an aware datetime), newest first."""
+    return [_payout(obj) for obj in _since(client().v1.payouts.list, since)]
+
+
+def _since(method, since):
+    stamp = int(since.timestamp())
+    if is_offline():
+        # localstripe cannot filter lists by `created`: filter here instead.
+        rows = _list(method, {}, max_pages=RECONCILIATION_PAGES)
+        return [obj for obj in rows if int(obj.get("created") or 0) >= stamp]
+    return _list(method, {"created": {"gte": stamp}}, max_pages=RECONCILIATION_PAGES)
+
+
+def retrieve_payout(payout_id):
+    return _payout(call(client().v1.payouts.retrieve, payout_id))
+
+
 class BadSignature(Exception):
     pass
 
