@@ -34,8 +34,13 @@ def find_or_create(data, lang):
     donor.name_kana = data["name_kana"]
     donor.company_name = data.get("company_name") or None
     donor.representative = data.get("representative") or None
-    donor.postal_code = data["postal_code"]
-    donor.address = data["address"]
+    # A gift without a receipt asks for no address: the one on file stays for the next receipt.
+    if data.get("address"):
+        donor.postal_code = data["postal_code"]
+        donor.address = data["address"]
+        for part in ("prefecture", "city", "street", "building"):
+            setattr(donor, part, data.get(part) or "")
+    donor.receipt_delivery = data.get("receipt_delivery") or "email"
     donor.phone = data.get("phone") or None
     donor.locale = lang
     donor.publish_name = data["publish_name"]

@@ -1,20 +1,27 @@
-"""Donor-facing pages: home, donation form, 3-D Secure step, thank-you, receipt link."""
+"""Donor-facing pages: home, the giving form, 3-D Secure step, thank-you, receipt link.
+
+The giving form keeps whatever the donor typed through every round trip: a
+refused field, a declined card, a language switch, a retry after a failed
+3-D Secure. Only the card is asked again (Stripe holds it, never our pages).
+Fields are checked as the donor types through /donate/check, which changes
+nothing, so the card element is not emptied by a mistake in another field.
+"""
 import secrets
 
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
-                              ValidationFailed)
 from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
-from fund.donors import postal
-from fund.core.i18n import gettext_for, locale
+from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
+                              ValidationFailed)
+from fund.core.i18n import LANGUAGES, gettext_for, locale
 from fund.core.money import format_yen
-from fund.giving import async_methods
-from fund.giving import card, pledges
+from fund.core.signing import public_url
+from fund.donors import postal
+from fund.giving import async_methods, card, pledges
 from fund.giving import gifts as donations
 from fund.giving import totals as campaigns
 from fund.giving.schemas import ERROR_TEXTS, DonationCreateSchema
@@ -26,9 +33,31 @@ from fund.receipts import links
 bp = Blueprint("public", __name__)
 
 FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "company_name",
-               "representative", "name", "name_kana", "email", "postal_code", "address",
-               "phone", "wants_receipt", "publish_name", "message", "payment_method",
-               "frequency", "receipt_preference")
+               "representative", "name", "name_kana", "email", "postal_code", "prefecture",
+               "city", "street", "building", "phone", "wants_receipt", "receipt_delivery",
+               "publish_name", "agree_privacy", "message", "payment_method", "frequency",
+               "receipt_preference")
+FLAGS = ("wants_receipt", "publish_name", "agree_privacy")
+# How many of this browser's recent gifts it may see again with their details (retry, thanks).
+REMEMBERED_GIFTS = 5
+
+
+@bp.app_context_processor
+def fund_contact():
+    """The office's contact, in every page's footer."""
+    cfg = current_app.config
+    return {"contact": {"email": cfg["FUND_CONTACT_EMAIL"], "phone": cfg["FUND_CONTACT_PHONE"],
+                        "address": cfg["FUND_CONTACT_ADDRESS"]}}
+
+
+def _remember_gift(donation):
+    """This browser started the gift: it may refill the form from it and see its address."""
+    kept = [pid for pid in session.get("gifts", []) if pid != donation.public_id]
+    session["gifts"] = (kept + [donation.public_id])[-REMEMBERED_GIFTS:]
+
+
+def _own_gift(donation):
+    return donation.public_id in session.get("gifts", [])
 
 
 @bp.get("/")
@@ -36,6 +65,12 @@ def home():
     campaign_list, progress, projects = campaigns.listing()
     return render_template("public/home.html", campaigns=campaign_list, progress=progress,
                            projects=projects)
+
+
+@bp.get("/privacy")
+def privacy():
+    """プライバシーポリシー: what the fund keeps about a donor, why, and for how long."""
+    return render_template("public/privacy.html")
 
 
 @bp.get("/postal-codes/<code>.json")
@@ -61,7 +96,15 @@ def donors():
     return render_template("public/donors.html", campaign=campaign, listing=listing)
 
 
-def _form_page(values, errors=None, payment_error=None, status=200):
+# --- the giving form --------------------------------------------------------------
+
+def _presets(destination, lang):
+    """The amount tiles: each amount and, where the office wrote it, what it does."""
+    return [{"amount": amount, "does": None}
+            for amount in current_app.config["DONATION_PRESETS"]]
+
+
+def _form_page(values, errors=None, payment_error=None, status=200, notice=None):
     cfg = current_app.config
     lang = locale()
     now = clock.now()
@@ -74,23 +117,50 @@ def _form_page(values, errors=None, payment_error=None, status=200):
         errors.setdefault("destination", _("This destination does not exist or no longer accepts gifts."))
     return render_template(
         "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
-        destination=destination, destination_title=destination.title(lang),
-        campaigns=[c for c in campaign_list if c.is_open(now)],
-        projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
+        notice=notice, destination=destination, destination_title=destination.title(lang),
+        campaigns=[c for c in campaign_list if c.is_open(now)], projects=projects,
+        presets=_presets(destination, lang), min_amount=cfg["DONATION_MIN_AMOUNT"],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
         methods=async_methods.available_methods(), konbini_min=async_methods.KONBINI_MIN,
-        konbini_max=async_methods.KONBINI_MAX,
+        konbini_max=async_methods.KONBINI_MAX, prefectures=postal.PREFECTURES,
     ), status
+
+
+def _defaults(destination="general"):
+    return {"destination": destination, "donor_kind": "individual",
+            "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
+            "frequency": "once", "receipt_preference": "per_gift", "receipt_delivery": "email",
+            "checkout_key": secrets.token_urlsafe(24)}
 
 
 @bp.get("/donate")
 def donate_form():
-    values = {"destination": request.args.get("to", "general"), "donor_kind": "individual",
-              "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
-              "frequency": "once", "receipt_preference": "per_gift",
-              "checkout_key": secrets.token_urlsafe(24)}
-    return _form_page(values)
+    return _form_page(_defaults(request.args.get("to", "general")))
+
+
+def _typed_values():
+    """What the donor typed, as the form sends it (never the card: Stripe holds that)."""
+    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    # Kept through error pages: a resubmission of this form resumes its donation.
+    values["checkout_key"] = request.form.get("checkout_key", "").strip()[:64] \
+        or secrets.token_urlsafe(24)
+    return values
+
+
+def _load(values):
+    """(data, None) when the form is complete, else (None, errors in the page's language)."""
+    cfg = current_app.config
+    data_in = {key: value for key, value in values.items()
+               if value != "" and key in FORM_FIELDS and key not in FLAGS}
+    for flag in FLAGS:
+        data_in[flag] = bool(values.get(flag))
+    schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
+                                  max_amount=cfg["DONATION_MAX_AMOUNT"])
+    try:
+        return schema.load_form(data_in), None
+    except ValidationError as err:
+        return None, _translate_errors(err.messages)
 
 
 def _translate_errors(messages):
@@ -110,22 +180,75 @@ def _translate_errors(messages):
     return out
 
 
+@bp.post("/donate/check")
+def donate_check():
+    """The form's fields checked as the donor types: {errors: {field: message}}; changes nothing."""
+    _data, errors = _load(_typed_values())
+    return jsonify(errors=errors or {})
+
+
+@bp.post("/donate/language")
+def donate_language():
+    """The form's language switch: the same form in `lang`, everything typed kept."""
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        request.environ["fund.locale"] = lang
+    return _form_page(_typed_values())
+
+
+@bp.get("/donate/again/<public_id>")
+def donate_again(public_id):
+    """「もう一度寄附する」: the form again, for the same destination and amount.
+
+    The browser that started the gift gets back everything it typed (not the
+    card); any other browser only the destination and the amount.
+    """
+    donation = donations.donation_by_public_id(public_id)
+    values = _defaults(_destination_key(donation))
+    if donation.amount in current_app.config["DONATION_PRESETS"]:
+        values["amount_choice"], values["amount_other"] = str(donation.amount), ""
+    else:
+        values["amount_choice"], values["amount_other"] = "other", str(donation.amount)
+    notice = None
+    if _own_gift(donation):
+        values.update(_typed_by_donor(donation))
+        notice = _("Everything you typed is kept. Please enter your card details again.")
+    return _form_page(values, notice=notice)
+
+
+def _destination_key(donation):
+    if donation.campaign is not None:
+        return f"campaign:{donation.campaign.slug}"
+    if donation.project is not None:
+        return f"project:{donation.project.slug}"
+    return "general"
+
+
+def _typed_by_donor(donation):
+    """The form's fields as the donor filled them in for this gift."""
+    donor = donation.donor
+    return {
+        "donor_kind": donor.kind, "company_name": donor.company_name or "",
+        "representative": donor.representative or "", "name": donor.name,
+        "name_kana": donor.name_kana, "email": donor.email, "postal_code": donor.postal_code,
+        "prefecture": donor.prefecture, "city": donor.city, "street": donor.street,
+        "building": donor.building, "phone": donor.phone or "",
+        "wants_receipt": "y" if donation.wants_receipt else "",
+        "receipt_delivery": donor.receipt_delivery,
+        "publish_name": "y" if donation.publish_name else "", "message": donation.message,
+        "agree_privacy": "y",
+    }
+
+
 @bp.post("/donate")
 def donate():
     cfg = current_app.config
-    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
-    data_in = {key: value for key, value in values.items() if value != ""}
-    # Kept through error pages: a resubmission of this form resumes its donation.
-    checkout_key = request.form.get("checkout_key", "").strip()[:64] or secrets.token_urlsafe(24)
-    values["checkout_key"] = checkout_key
-    for flag in ("wants_receipt", "publish_name"):
-        data_in[flag] = bool(request.form.get(flag))
-    schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
-                                  max_amount=cfg["DONATION_MAX_AMOUNT"])
-    try:
-        data = schema.load_form(data_in)
-    except ValidationError as err:
-        return _form_page(values, _translate_errors(err.messages), status=422)
+    values = _typed_values()
+    checkout_key = values["checkout_key"]
+    data, errors = _load(values)
+    if errors:
+        return _form_page(values, errors, status=422)
     if not ratelimit.hit("donate", request.remote_addr, cfg["DONATION_RATE_LIMIT"]):
         return _form_page(values, payment_error=_("Too many attempts from your connection. Please wait a few minutes and try again."), status=429)
     if data["payment_method"] not in async_methods.available_methods():
@@ -140,7 +263,7 @@ def donate():
         return _monthly_donation(values, data, token)
     try:
         payment = card.start_card_donation(data=data, card_token=token, lang=locale(),
-                                                checkout_key=checkout_key)
+                                           checkout_key=checkout_key)
     except PaymentDeclined:
         # A new attempt with another card is a new checkout.
         values["checkout_key"] = secrets.token_urlsafe(24)
@@ -155,6 +278,7 @@ def donate():
         values["checkout_key"] = secrets.token_urlsafe(24)
         return _form_page(values, payment_error=err.message, status=409)
     donation = payment.donation
+    _remember_gift(donation)
     if donations.needs_action(payment):
         return redirect(url_for("public.authenticate", public_id=donation.public_id))
     return redirect(url_for("public.thanks", public_id=donation.public_id))
@@ -173,6 +297,7 @@ def _async_donation(values, data):
     except FundError:
         return _form_page(values, payment_error=_("This payment method is not available here."),
                           status=402)
+    _remember_gift(payment.donation)
     return redirect(url_for("public.pay", public_id=payment.donation.public_id))
 
 
@@ -191,6 +316,7 @@ def _monthly_donation(values, data, token):
         return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
     if pledge.donations:
+        _remember_gift(pledge.donations[0])
         return redirect(url_for("public.thanks", public_id=pledge.donations[0].public_id))
     # First invoice not recorded yet (its webhook will): thank them for the pledge itself.
     return render_template("public/pledge_thanks.html", pledge=pledge,
@@ -265,9 +391,26 @@ def thanks(public_id):
     auth_failed = request.args.get("auth") == "failed" or (
         payment is not None and payment.state == "failed"
         and payment.failure_code == "payment_intent_authentication_failure")
-    return render_template("public/thanks.html", donation=donation, payment=payment,
-                           amount=format_yen(donation.amount), auth_failed=auth_failed,
-                           status=donation.status)
+    lang = locale()
+    title = donation.purpose(lang) or _("General fund (unrestricted)")
+    return render_template(
+        "public/thanks.html", donation=donation, payment=payment, donor=donation.donor,
+        amount=format_yen(donation.amount), auth_failed=auth_failed, status=donation.status,
+        # The address in full only for the browser that typed it.
+        email=donation.donor.email if _own_gift(donation) else mask_email(donation.donor.email),
+        share_url=public_url(_destination_page(donation)),
+        share_text=_("I supported %(title)s through the QST Future Fund.", title=title))
+
+
+def _destination_page(donation):
+    """The public page a shared link points to."""
+    return url_for("public.home")
+
+
+def mask_email(email):
+    """h****@example.jp: enough for the donor to recognise it, nothing for anyone else."""
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}" if domain else ""
 
 
 @bp.get("/r/<token>")

@@ -18,23 +18,22 @@ def _snapshot():
 
 
 def test_backfill_matches_a_rebuild(app, ctx):
+    # The gifts are made at the head schema (the models' shape), then the schema goes back
+    # before kept totals and forward again, so the backfill of 0008 runs over them.
+    seed_demo()
+    campaign = db.session.query(Campaign).one()
+    campaign_id = campaign.id
+    kept = paid_gift(donor(), 5000, designation="campaign", campaign=campaign,
+                     publish_name=True)
+    refunded = paid_gift(donor(), 3000, designation="campaign", campaign=campaign)
+    disputed = paid_gift(donor(), 7000, publish_name=True)
+    RefundFactory(payment=refunded.payments[0], amount=3000)
+    RefundFactory(payment=kept.payments[0], amount=1000)
+    DisputeFactory(payment=disputed.payments[0], amount=7000, state="lost")
+    db.session.commit()
     db.session.remove()
     downgrade(revision="0005")
-    try:
-        seed_demo()
-        campaign = db.session.query(Campaign).one()
-        campaign_id = campaign.id
-        kept = paid_gift(donor(), 5000, designation="campaign", campaign=campaign,
-                         publish_name=True)
-        refunded = paid_gift(donor(), 3000, designation="campaign", campaign=campaign)
-        disputed = paid_gift(donor(), 7000, publish_name=True)
-        RefundFactory(payment=refunded.payments[0], amount=3000)
-        RefundFactory(payment=kept.payments[0], amount=1000)
-        DisputeFactory(payment=disputed.payments[0], amount=7000, state="lost")
-        db.session.commit()
-        db.session.remove()
-    finally:
-        upgrade()
+    upgrade()
     backfilled = _snapshot()
     assert backfilled[0][("campaign", campaign_id)] == (4000, 1)
     assert backfilled[0][("fund", 0)] == (4000, 1)
