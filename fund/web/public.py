@@ -11,6 +11,7 @@ import secrets
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
                    request, session, url_for)
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from fund.campaigns import services as campaign_services
@@ -58,6 +59,19 @@ def _remember_gift(donation):
 
 def _own_gift(donation):
     return donation.public_id in session.get("gifts", [])
+
+
+@bp.app_errorhandler(CSRFError)
+def session_lost(err):
+    """A form sent from a page whose session has gone (expired, cookies cleared, a new tab).
+
+    The giving form comes back with everything typed and a fresh token; any other
+    form gets the error page in the visitor's language.
+    """
+    message = _("This page had been open for too long, so it was not sent. Please check it and send it again.")
+    if request.endpoint in ("public.donate", "public.donate_language"):
+        return _form_page(_typed_values(), payment_error=message, status=400)
+    return render_template("error.html", status=400, message=message), 400
 
 
 @bp.get("/")

@@ -92,7 +92,10 @@ def test_missing_card_token_is_refused_and_nothing_recorded(client, seeded, ctx)
 def test_form_without_csrf_token_is_refused(client, seeded, ctx):
     response = client.post("/donate", data=donation_form(card_token="tok_x"))
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # Not Werkzeug's "The CSRF token is missing.": the form again, in Japanese, as typed.
+    assert "CSRF" not in page and "もう一度送信してください" in page
+    assert 'value="量子 花子"' in page and 'name="csrf_token" value="' in page
     assert db.session.query(Donation).count() == 0
 
 
