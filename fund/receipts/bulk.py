@@ -28,7 +28,7 @@ from fund.core.errors import FundError, NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
 from fund.receipts.models import JobState, Receipt, ReceiptJob, ReceiptLine
-from fund.core import audit, jobs
+from fund.core import audit, csvsafe, jobs
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
 from fund.receipts import issuing as receipts
@@ -150,21 +150,15 @@ def export_zip(*, out, query, progress=_noop):
             digest = hashlib.sha256(data).hexdigest()
             if row.current_sha256 and digest != row.current_sha256:
                 log.warning("export: %s differs from its stored SHA-256", row.number)
-            writer.writerow([_cell(v) for v in (
+            writer.writerow(csvsafe.row((
                 row.number, row.kind, row.status, row.issued_on, row.received_on, row.year,
                 row.donor_name, row.amount, row.currency, row.purpose or "",
-                row.void_reason or "", digest, name)])
+                row.void_reason or "", digest, name), identifiers={0}))
             if done % 50 == 0 or done == total:
                 progress(done, total)
         # UTF-8 with a BOM so that spreadsheet programs read the Japanese names.
         archive.writestr("index.csv", "\ufeff" + index.getvalue())
     return total
-
-
-def _cell(value):
-    """CSV text that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def annual_bulk(*, year, actor, out, progress=_noop):
