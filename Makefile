@@ -35,14 +35,15 @@ translations: $(STAMP)
 # Each package owns the text of its own code and of the templates listed here.
 CATALOGUE_core := fund/core
 CATALOGUE_donors := fund/donors
+CATALOGUE_campaigns := fund/campaigns
 CATALOGUE_giving := fund/giving templates/email
 CATALOGUE_receipts := fund/receipts/mail.py templates/receipts/mail.txt
 CATALOGUE_web := fund/web templates/base.html templates/error.html templates/public templates/office templates/accountant templates/donor
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k gettext_for:2
 catalogues: $(STAMP)
-	@for pkg in core donors giving receipts web; do \
+	@for pkg in core donors campaigns giving receipts web; do \
 	  dir=fund/$$pkg/translations; mkdir -p $$dir; \
-	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; giving) src="$(CATALOGUE_giving)";; \
+	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; campaigns) src="$(CATALOGUE_campaigns)";; giving) src="$(CATALOGUE_giving)";; \
 	    receipts) src="$(CATALOGUE_receipts)";; web) src="$(CATALOGUE_web)";; esac; \
 	  $(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	    --no-wrap -o $$dir/messages.pot $$src || exit 1; \

@@ -22,6 +22,7 @@ from fund import create_app
 from fund.core.extensions import db
 from fund.staff.services import create_staff
 from tests.support import stripe_fake
+from tests.support.tables import empty_tables
 from tests.support.forms import csrf_token
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
@@ -124,16 +125,7 @@ def clean(request, app, smtp_server):
     smtp_server.clear()
     yield
     with app.app_context():
-        db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "alembic_version"]
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            with db.engine.begin() as conn:
-                for table in tables:
-                    conn.execute(table.delete())
+        empty_tables()
         db.engine.dispose() if db.engine.dialect.name == "sqlite" else None
 
 

@@ -102,6 +102,7 @@ class CampaignFactory(_Factory):
     title_ja = factory.Sequence(lambda n: f"クラウドファンディング{n}")
     title_en = factory.Sequence(lambda n: f"Campaign {n}")
     goal_amount = 1_000_000
+    status = "published"
     starts_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     ends_at = datetime(2027, 1, 1, tzinfo=timezone.utc)
 

@@ -29,6 +29,12 @@ class Donor(db.Model):
     locale = db.Column(db.String(8), nullable=False, default="ja")
     # 芳名録: opt-in, separate from consent to store data; anonymous by default.
     publish_name = db.Column(db.Boolean, nullable=False, default=False)
+    # Mail consent, separate from publication. Non-essential mail (news, appeals) only
+    # with consent, off by default; 活動報告 of what they supported unless they opt out.
+    # Mail about the donor's own money (thanks, receipts, refunds) is always sent.
+    wants_news = db.Column(db.Boolean, nullable=False, default=False)
+    wants_reports = db.Column(db.Boolean, nullable=False, default=True)
+    mail_preferences_at = db.Column(TZDateTime)
     receipt_preference = db.Column(db.String(16), nullable=False, default="per_gift")
     receipt_delivery = db.Column(db.String(8), nullable=False, default="email")
     stripe_customer_id = db.Column(db.String(64), index=True)

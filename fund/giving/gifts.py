@@ -53,7 +53,7 @@ def resolve_destination(key, lang):
     elif kind == "project":
         project = db.session.execute(
             db.select(Project).filter_by(slug=slug)).scalar_one_or_none()
-        if project and project.accepts_donations:
+        if project and project.takes_gifts:
             return Destination("project", project=project)
     raise NotFound(gettext_for(lang, "This destination does not exist or no longer accepts gifts."), code="destination")
 

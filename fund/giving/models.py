@@ -37,6 +37,8 @@ class Donation(db.Model):
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"), index=True)
     project_id = db.Column(db.Integer, db.ForeignKey("project.id"), index=True)
     pledge_id = db.Column(db.Integer, db.ForeignKey("pledge.id"), index=True)  # monthly giving
+    # The リターン this gift claims (fund.campaigns.rewards keeps the tier's count).
+    reward_tier_id = db.Column(db.Integer, db.ForeignKey("reward_tier.id"), index=True)
     wants_receipt = db.Column(db.Boolean, nullable=False, default=True)
     publish_name = db.Column(db.Boolean, nullable=False, default=False)
     message = db.Column(db.Text, nullable=False, default="")
@@ -47,6 +49,7 @@ class Donation(db.Model):
     campaign = db.relationship("Campaign")
     project = db.relationship("Project")
     pledge = db.relationship("Pledge", back_populates="donations")
+    reward_tier = db.relationship("RewardTier")
     payments = db.relationship("Payment", back_populates="donation",
                                order_by="Payment.id")
 

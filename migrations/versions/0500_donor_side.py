@@ -1,7 +1,7 @@
 """The donor's side: a short reference per gift, the address in parts, how receipts are sent.
 
 Revision ID: 0500_donor_side
-Revises: 0009_donor_sign_in
+Revises: 0400_office
 
 donation.reference (QF-XXXX-XXXX) is backfilled for gifts already on file;
 the address parts of existing donors stay empty (their whole address is kept
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0500_donor_side"
-down_revision = "0009_donor_sign_in"
+down_revision = "0400_office"
 branch_labels = None
 depends_on = None
 

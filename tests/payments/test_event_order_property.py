@@ -13,6 +13,7 @@ from fund.payments.models import Dispute, Payment, Refund, StripeEvent
 from fund.receipts.models import Receipt
 from tests.support import stripe_fake
 from tests.payments.helpers import gift_known_to_stripe, send
+from tests.support.tables import empty_tables
 
 EVENTS = [
     ("evt_pi", "payment_intent.succeeded", {"id": "pi_fake_1", "object": "payment_intent"}),
@@ -24,11 +25,7 @@ EVENTS = [
 
 
 def _reset():
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name != "alembic_version":
-            db.session.execute(table.delete())
-    db.session.commit()
+    empty_tables()
 
 
 def _stripe_knows(fake, outcome):

@@ -35,6 +35,7 @@ MATRIX = {
     "public.cancel_pledge": (NOBODY, "/pledges/cancel/forged-token"),
     "public.receipt_pdf": (NOBODY, "/r/forged-token"),
     "health.healthz": (EVERYONE, "/healthz"),
+    "media.image": (EVERYONE, "/media/1"),
     "static": (EVERYONE, "/static/none.css"),
     "webhooks.stripe_webhook": (NOBODY, "/webhooks/stripe"),
     "donor.sign_in": (EVERYONE, "/my/sign-in"),
