@@ -41,6 +41,10 @@ def find_or_create(data, lang):
         for part in ("prefecture", "city", "street", "building"):
             setattr(donor, part, data.get(part) or "")
     donor.receipt_delivery = data.get("receipt_delivery") or "email"
+    if data.get("wants_news") and not donor.wants_news:
+        # Consent is only ever given here, never taken away: that is the donor's own choice.
+        donor.wants_news = True
+        donor.mail_preferences_at = clock.now()
     donor.phone = data.get("phone") or None
     donor.locale = lang
     donor.publish_name = data["publish_name"]

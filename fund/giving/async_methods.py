@@ -17,7 +17,7 @@ from fund.core.extensions import db
 from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
-from fund.giving import gifts
+from fund.giving import card, gifts
 from fund.payments import instructions as payment_instructions
 from fund.payments import services as payments
 from fund.payments.models import ASYNC_METHODS, PaymentState
@@ -65,6 +65,8 @@ def start_async_donation(*, data, method, lang):
         wants_receipt=data["wants_receipt"], publish_name=data["publish_name"],
         message=data["message"],
         audit_data={"destination": destination.key, "method": method})
+    # The リターン is held from now; it is given back if the payment never arrives.
+    card.claim_reward(payment.donation, data, destination, lang)
     db.session.commit()
 
     metadata = payments.intent_metadata(payment)

@@ -96,6 +96,11 @@ class DonationCreateSchema(Schema):
     # 郵送: the office prints the receipt and posts it.
     receipt_delivery = fields.String(
         load_default="email", validate=validate.OneOf(("email", "post"), error="error.choice"))
+    # Non-essential mail (news, appeals): only with consent, off by default.
+    wants_news = fields.Boolean(load_default=False)
+    # The リターン chosen on a campaign page (fund.campaigns.rewards claims it).
+    reward_tier = fields.Integer(load_default=None, strict=False,
+                                 error_messages={"invalid": "error.choice"})
     agree_privacy = fields.Boolean(required=True, error_messages={
         "required": "error.privacy", "null": "error.privacy"})
     message = _text(2000, required=False)

@@ -6,7 +6,7 @@ def register(app):
     from fund.core.extensions import csrf
     from fund.web import (accountant, donor, office, office_pledges, office_receipts, public,
                           webhooks)
-    from fund.web import health, media, security
+    from fund.web import destinations, health, media, security
     from fund.web.auth import current_staff
 
     app.register_blueprint(public.bp)
@@ -18,6 +18,7 @@ def register(app):
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)  # /healthz for the load balancer
     app.register_blueprint(media.bp)  # /media/<id>: campaign and project pictures
+    app.register_blueprint(destinations.bp)  # /campaigns/<slug>, /projects/<slug>
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
     security.register(app)
 

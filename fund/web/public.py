@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
+from fund.campaigns import rewards
 from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
 from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
@@ -36,9 +37,9 @@ bp = Blueprint("public", __name__)
 FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "company_name",
                "representative", "name", "name_kana", "email", "postal_code", "prefecture",
                "city", "street", "building", "phone", "wants_receipt", "receipt_delivery",
-               "publish_name", "agree_privacy", "message", "payment_method", "frequency",
-               "receipt_preference")
-FLAGS = ("wants_receipt", "publish_name", "agree_privacy")
+               "publish_name", "agree_privacy", "wants_news", "message", "payment_method",
+               "frequency", "receipt_preference", "reward_tier")
+FLAGS = ("wants_receipt", "publish_name", "agree_privacy", "wants_news")
 # How many of this browser's recent gifts it may see again with their details (retry, thanks).
 REMEMBERED_GIFTS = 5
 
@@ -113,9 +114,22 @@ def donors():
 # --- the giving form --------------------------------------------------------------
 
 def _presets(destination, lang):
-    """The amount tiles: each amount and, where the office wrote it, what it does."""
+    """The amount tiles: the office's amounts for this destination, each with what it
+    does (「¥3,000で試料1件を分析」), else the fund's usual amounts."""
+    owner = destination.campaign or destination.project
+    if owner is not None and owner.presets:
+        return [{"amount": p.amount, "does": p.label(lang)} for p in owner.presets]
     return [{"amount": amount, "does": None}
             for amount in current_app.config["DONATION_PRESETS"]]
+
+
+def _amount_values(values, amount, destination, lang):
+    """Select the tile of `amount`, or type it into "other"."""
+    if str(amount) in {str(p["amount"]) for p in _presets(destination, lang)}:
+        values["amount_choice"], values["amount_other"] = str(amount), ""
+    else:
+        values["amount_choice"], values["amount_other"] = "other", str(amount)
+    return values
 
 
 def _form_page(values, errors=None, payment_error=None, status=200, notice=None):
@@ -129,11 +143,20 @@ def _form_page(values, errors=None, payment_error=None, status=200, notice=None)
         destination = donations.resolve_destination("general", lang)
         errors = dict(errors or {})
         errors.setdefault("destination", _("This destination does not exist or no longer accepts gifts."))
+    presets = _presets(destination, lang)
+    offered = [str(p["amount"]) for p in presets]
+    if values.get("amount_choice") not in offered + ["other"]:
+        # The amount chosen for another destination: this one's middle tile, or what was typed.
+        if values.get("amount_choice", "").isdigit() and values.get("amount_choice") != "5000":
+            values = dict(values, amount_other=values["amount_choice"], amount_choice="other")
+        else:
+            values = dict(values, amount_choice=offered[min(1, len(offered) - 1)])
     return render_template(
         "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
         notice=notice, destination=destination, destination_title=destination.title(lang),
         campaigns=[c for c in campaign_list if c.is_open(now)], projects=projects,
-        presets=_presets(destination, lang), min_amount=cfg["DONATION_MIN_AMOUNT"],
+        presets=presets, min_amount=cfg["DONATION_MIN_AMOUNT"],
+        tiers=rewards.tiers_with_remaining(destination.campaign) if destination.campaign else [],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
         methods=async_methods.available_methods(), konbini_min=async_methods.KONBINI_MIN,
@@ -150,7 +173,19 @@ def _defaults(destination="general"):
 
 @bp.get("/donate")
 def donate_form():
-    return _form_page(_defaults(request.args.get("to", "general")))
+    """The form, for `?to=` (campaign:<slug>, project:<slug>), with `?amount=` and `?reward=`
+    chosen on the campaign page."""
+    values = _defaults(request.args.get("to", "general"))
+    amount = request.args.get("amount", "")
+    if amount.isdigit():
+        try:
+            destination = donations.resolve_destination(values["destination"], locale())
+        except NotFound:
+            destination = donations.resolve_destination("general", locale())
+        _amount_values(values, int(amount), destination, locale())
+    if request.args.get("reward", "").isdigit():
+        values["reward_tier"] = request.args["reward"]
+    return _form_page(values)
 
 
 def _typed_values():
@@ -220,10 +255,14 @@ def donate_again(public_id):
     """
     donation = donations.donation_by_public_id(public_id)
     values = _defaults(_destination_key(donation))
-    if donation.amount in current_app.config["DONATION_PRESETS"]:
-        values["amount_choice"], values["amount_other"] = str(donation.amount), ""
-    else:
-        values["amount_choice"], values["amount_other"] = "other", str(donation.amount)
+    try:
+        destination = donations.resolve_destination(values["destination"], locale())
+    except NotFound:  # the campaign has ended since: the general fund
+        values["destination"] = "general"
+        destination = donations.resolve_destination("general", locale())
+    _amount_values(values, donation.amount, destination, locale())
+    if donation.reward_tier_id:
+        values["reward_tier"] = str(donation.reward_tier_id)
     notice = None
     if _own_gift(donation):
         values.update(_typed_by_donor(donation))
@@ -251,7 +290,7 @@ def _typed_by_donor(donation):
         "wants_receipt": "y" if donation.wants_receipt else "",
         "receipt_delivery": donor.receipt_delivery,
         "publish_name": "y" if donation.publish_name else "", "message": donation.message,
-        "agree_privacy": "y",
+        "agree_privacy": "y", "wants_news": "y" if donor.wants_news else "",
     }
 
 
@@ -290,7 +329,13 @@ def donate():
                           status=503)
     except Conflict as err:
         values["checkout_key"] = secrets.token_urlsafe(24)
+        if err.code == "sold_out":
+            return _form_page(values, {"reward_tier": err.message}, status=409)
         return _form_page(values, payment_error=err.message, status=409)
+    except (ValidationFailed, NotFound) as err:
+        if "reward_tier" not in err.errors and err.code != "reward_tier":
+            raise
+        return _form_page(values, {"reward_tier": err.message}, status=422)
     donation = payment.donation
     _remember_gift(donation)
     if donations.needs_action(payment):
@@ -308,6 +353,10 @@ def _async_donation(values, data):
     except PaymentUnavailable:
         return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
+    except (Conflict, NotFound) as err:
+        if err.code not in ("sold_out", "reward_tier"):
+            raise
+        return _form_page(values, {"reward_tier": err.message}, status=409)
     except FundError:
         return _form_page(values, payment_error=_("This payment method is not available here."),
                           status=402)
@@ -417,7 +466,11 @@ def thanks(public_id):
 
 
 def _destination_page(donation):
-    """The public page a shared link points to."""
+    """The public page a shared link points to: the campaign's or project's, else the home page."""
+    if donation.campaign is not None:
+        return url_for("destinations.campaign", slug=donation.campaign.slug)
+    if donation.project is not None:
+        return url_for("destinations.project", slug=donation.project.slug)
     return url_for("public.home")
 
 

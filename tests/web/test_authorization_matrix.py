@@ -25,6 +25,8 @@ MATRIX = {
     "public.donors": (EVERYONE, "/donors"),
     "public.postal_code": (EVERYONE, "/postal-codes/2638555.json"),
     "public.privacy": (EVERYONE, "/privacy"),
+    "destinations.campaign": (EVERYONE, "/campaigns/airborne-virus-laser-2026"),
+    "destinations.project": (EVERYONE, "/projects/quantum-scalpel-magnet"),
     "public.donate_check": (EVERYONE, "/donate/check"),
     "public.donate_language": (EVERYONE, "/donate/language"),
     "public.donate_again": (EVERYONE, "/donate/again/unknown"),
