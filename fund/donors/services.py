@@ -9,9 +9,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func
 
 from fund.core import audit, clock, mail
-from fund.core.errors import ValidationFailed
+from fund.core.errors import NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.core.signing import LinkExpired, LinkInvalid
+from fund.donors import mail_links
 from fund.donors.models import Donor, DonorSignIn
 
 
@@ -88,11 +89,16 @@ def request_sign_in(*, email, lang, link_for):
     db.session.add(row)
     db.session.flush()
     audit.record(audit.donor(known[0].id), "donor.sign_in_requested", row)
+    donor = known[0]
+    values = {"url": link_for(token), "minutes": minutes, "name": donor.name, "donor": donor,
+              "lang": lang, "unsubscribe_url": mail_links.stop_url(donor)}
     with force_locale(lang):
         subject = gettext("QST Future Fund: your sign-in link")
-        body = render_template("email/donor_sign_in.txt", url=link_for(token), minutes=minutes,
-                               name=known[0].name)
-    mail.queue(to=known[0].email, subject=subject, body=body, kind="donor_sign_in")
+        body = render_template("email/donor_sign_in.txt", **values).lstrip("\n")
+        html = render_template("email/_text.html", subject=subject, body=render_template(
+            "email/donor_sign_in.txt", in_html=True, **values).strip(), **values)
+    mail.queue(to=donor.email, subject=subject, body=body, html=html, kind="donor_sign_in",
+               donor=donor)
     db.session.commit()
     mail.deliver_committed()
     return True
@@ -143,5 +149,31 @@ def _update_address(donor, postal_code, address, actor):
     donor.address = address
     audit.record(actor, "donor.address_changed", donor, before=before,
                  after={"postal_code": donor.postal_code, "address": donor.address})
+    db.session.commit()
+    return donor
+
+
+# --- non-essential mail ------------------------------------------------------------
+
+def donor_from_stop_token(token, lang):
+    """The donor a mail's stop link names, else NotFound (tampered, or the address changed)."""
+    try:
+        donor_id, email = mail_links.read_stop_token(token)
+    except LinkInvalid:
+        donor_id, email = None, None
+    donor = db.session.get(Donor, donor_id) if donor_id else None
+    if donor is None or donor.email.lower() != email:
+        with force_locale(lang):
+            raise NotFound(gettext("This link is not valid."))
+    return donor
+
+
+def stop_non_essential_mail(*, donor, actor):
+    """No more news or 活動報告 for this donor; mail about their own gifts goes on. Commits."""
+    before = {"wants_news": donor.wants_news, "wants_reports": donor.wants_reports}
+    donor.wants_news = False
+    donor.wants_reports = False
+    donor.mail_preferences_at = clock.now()
+    audit.record(actor, "donor.mail_stopped", donor, before=before)
     db.session.commit()
     return donor

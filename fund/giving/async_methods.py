@@ -7,7 +7,7 @@ expires them; this module records the gift, asks Stripe, and mails the donor
 how to pay. The payment stays pending until Stripe reports
 `payment_intent.succeeded`, which settles it like any other gift.
 """
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -17,7 +17,7 @@ from fund.core.extensions import db
 from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
-from fund.giving import card, gifts
+from fund.giving import card, donor_mail, gifts
 from fund.payments import instructions as payment_instructions
 from fund.payments import services as payments
 from fund.payments.models import ASYNC_METHODS, PaymentState
@@ -126,13 +126,12 @@ def _instructions_mail(payment, instructions):
     lang = donation.locale
     with force_locale(lang):
         subject = str(INSTRUCTION_SUBJECTS[payment.method])
-        body = render_template(
-            "email/instructions.txt", donation=donation, donor=donation.donor,
-            payment=payment, instructions=instructions, amount=format_yen(payment.amount),
-            expires=expires_text(instructions, lang), pay_url=pay_url(donation),
-            purpose=donation.purpose(lang), store_names=STORE_NAMES)
-    return mail.queue(to=donation.donor.email, subject=subject, body=body,
-                      kind=f"instructions_{payment.method}", donation=donation)
+    return donor_mail.queue(
+        "instructions", lang=lang, donor=donation.donor, subject=subject,
+        kind=f"instructions_{payment.method}", donation=donation, payment=payment,
+        instructions=instructions, amount=format_yen(payment.amount),
+        expires=expires_text(instructions, lang), pay_url=pay_url(donation),
+        purpose=donation.purpose(lang), store_names=STORE_NAMES)
 
 
 STORE_NAMES = {"familymart": "ファミリーマート / FamilyMart", "lawson": "ローソン / Lawson",

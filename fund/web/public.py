@@ -23,6 +23,7 @@ from fund.core.i18n import LANGUAGES, gettext_for, locale
 from fund.core.money import format_yen
 from fund.core.signing import public_url
 from fund.donors import postal
+from fund.donors import services as donor_services
 from fund.giving import async_methods, card, pledges
 from fund.giving import gifts as donations
 from fund.giving import totals as campaigns
@@ -420,6 +421,17 @@ def cancel_pledge(token):
         "public/pledge_cancel.html", pledge=pledge, token=token, done=done, closed=closed,
         amount=format_yen(pledge.amount),
         purpose=pledge.purpose(lang) or gettext_for(lang, "General fund (unrestricted)")), status
+
+
+@bp.route("/mail/stop/<token>", methods=["GET", "POST"])
+def stop_mail(token):
+    """The link in every donor mail: GET asks, POST stops news and 活動報告 (one click)."""
+    donor = donor_services.donor_from_stop_token(token, locale())
+    done = False
+    if request.method == "POST":
+        donor_services.stop_non_essential_mail(donor=donor, actor=audit.donor(donor.id))
+        done = True
+    return render_template("public/mail_stop.html", token=token, done=done, donor=donor)
 
 
 @bp.get("/donations/<public_id>/authenticate")

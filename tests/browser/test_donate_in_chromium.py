@@ -67,7 +67,7 @@ def test_donor_pays_5000_yen_and_opens_the_emailed_receipt(page, live_server, se
     assert "¥5,000のご寄附を承りました。" in page.inner_text("#thanks")
 
     [mail] = smtp_server.wait_for(1)
-    link = re.search(r"(http://127\.0\.0\.1:\d+/r/\S+)", mail.get_content()).group(1)
+    link = re.search(r"(http://127\.0\.0\.1:\d+/r/\S+)", mail.get_body(("plain",)).get_content()).group(1)
     response = requests.get(link, timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"

@@ -8,6 +8,6 @@ def test_shots(browser, live_server, seeded, lang):
     page = ctx.new_page()
     page.goto(f"{live_server.url}/donate?to=campaign:airborne-virus-laser-2026&lang={lang}")
     page.screenshot(path=f"/tmp/shots/donate-{lang}.png", full_page=True)
-    page.goto(f"{live_server.url}/?lang={lang}")
-    page.screenshot(path=f"/tmp/shots/home-{lang}.png", full_page=True)
+    page.goto(f"{live_server.url}/campaigns/airborne-virus-laser-2026?lang={lang}")
+    page.screenshot(path=f"/tmp/shots/campaign-{lang}.png", full_page=True)
     ctx.close()

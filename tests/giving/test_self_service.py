@@ -31,7 +31,7 @@ def _ask_link(client, email, lang="ja"):
 def _sign_in(client, smtp_server, email):
     smtp_server.clear()
     assert _ask_link(client, email).status_code == 200
-    body = smtp_server.wait_for(1)[0].get_body().get_content()
+    body = smtp_server.wait_for(1)[0].get_body(("plain",)).get_content()
     url = LINK.search(body).group(1)
     path = url.split("127.0.0.1", 1)[1].split("/", 1)[1]
     response = client.get("/" + path)
@@ -74,7 +74,7 @@ def test_a_link_works_once_and_not_after_it_expires(client, ctx, smtp_server):
     row = db.session.query(DonorSignIn).order_by(DonorSignIn.id.desc()).first()
     row.expires_at = clock.now() - timedelta(minutes=1)
     db.session.commit()
-    body = smtp_server.wait_for(2)[-1].get_body().get_content()
+    body = smtp_server.wait_for(2)[-1].get_body(("plain",)).get_content()
     expired = "/" + LINK.search(body).group(1).split("127.0.0.1", 1)[1].split("/", 1)[1]
     assert client.get(expired).status_code == 410
     assert client.get("/my/sign-in/not-a-token").status_code == 403

@@ -36,6 +36,7 @@ MATRIX = {
     "public.authentication_return": (EVERYONE, "/donations/unknown/return"),
     "public.cancel_pledge": (NOBODY, "/pledges/cancel/forged-token"),
     "public.receipt_pdf": (NOBODY, "/r/forged-token"),
+    "public.stop_mail": (NOBODY, "/mail/stop/forged-token"),
     "health.healthz": (EVERYONE, "/healthz"),
     "media.image": (EVERYONE, "/media/1"),
     "static": (EVERYONE, "/static/none.css"),
