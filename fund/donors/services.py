@@ -12,7 +12,7 @@ from fund.core import audit, clock, mail
 from fund.core.errors import NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.core.signing import LinkExpired, LinkInvalid
-from fund.donors import mail_links
+from fund.donors import mail_links, postal
 from fund.donors.models import Donor, DonorSignIn
 
 
@@ -126,29 +126,71 @@ def sign_in_with(token):
     return row.email
 
 
-def update_address(*, donor, postal_code, address, actor, lang):
-    """Change where future receipts are addressed; receipts already issued keep theirs. Commits."""
+def update_address(*, donor, postal_code, actor, lang, address=None, prefecture="", city="",
+                   street="", building="", receipt_delivery=None):
+    """Change where (and how) future receipts go; receipts already issued keep theirs. Commits.
+
+    The address comes in the form's parts (prefecture, city, street, building)
+    or, from older forms, as one line in `address`.
+    """
     with force_locale(lang):
-        return _update_address(donor, postal_code, address, actor)
+        return _update_address(donor, postal_code, actor, address=address, prefecture=prefecture,
+                               city=city, street=street, building=building,
+                               receipt_delivery=receipt_delivery)
 
 
-def _update_address(donor, postal_code, address, actor):
-    digits = unicodedata.normalize("NFKC", postal_code or "").replace("〒", "").replace("-", "").strip()
-    address = unicodedata.normalize("NFKC", address or "").strip() if address else ""
+def _clean(text):
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _update_address(donor, postal_code, actor, *, address, prefecture, city, street, building,
+                    receipt_delivery):
+    digits = _clean(postal_code).replace("〒", "").replace("-", "")
+    parts = {"prefecture": _clean(prefecture), "city": _clean(city), "street": _clean(street),
+             "building": _clean(building)}
     errors = {}
     if not (len(digits) == 7 and digits.isdigit()):
         errors["postal_code"] = gettext("Enter a 7-digit postal code (e.g. 263-8555).")
-    if not address:
-        errors["address"] = gettext("This field is required.")
-    elif len(address) > 500:
+    if address is None or parts["prefecture"]:
+        if parts["prefecture"] not in postal.PREFECTURES:
+            errors["prefecture"] = gettext("Please choose a prefecture.")
+        for key in ("city", "street"):
+            if not parts[key]:
+                errors[key] = gettext("This field is required.")
+        address = postal.full_address(**parts)
+    else:
+        address = _clean(address)
+        parts = {}
+        if not address:
+            errors["address"] = gettext("This field is required.")
+    if len(address) > 500:
         errors["address"] = gettext("Use at most 500 characters.")
+    if receipt_delivery not in (None, "email", "post"):
+        errors["receipt_delivery"] = gettext("Please choose one of the options.")
     if errors:
         raise ValidationFailed(gettext("Please check the highlighted fields."), errors=errors)
-    before = {"postal_code": donor.postal_code, "address": donor.address}
+    before = {"postal_code": donor.postal_code, "address": donor.address,
+              "receipt_delivery": donor.receipt_delivery}
     donor.postal_code = f"{digits[:3]}-{digits[3:]}"
     donor.address = address
+    for key, value in parts.items():
+        setattr(donor, key, value)
+    if receipt_delivery:
+        donor.receipt_delivery = receipt_delivery
     audit.record(actor, "donor.address_changed", donor, before=before,
-                 after={"postal_code": donor.postal_code, "address": donor.address})
+                 after={"postal_code": donor.postal_code, "address": donor.address,
+                        "receipt_delivery": donor.receipt_delivery})
+    db.session.commit()
+    return donor
+
+
+def set_mail_preferences(*, donor, wants_news, wants_reports, actor):
+    """What the donor chose on their page: news, and 活動報告 of what they supported. Commits."""
+    before = {"wants_news": donor.wants_news, "wants_reports": donor.wants_reports}
+    donor.wants_news, donor.wants_reports = bool(wants_news), bool(wants_reports)
+    donor.mail_preferences_at = clock.now()
+    audit.record(actor, "donor.mail_preferences", donor, before=before,
+                 after={"wants_news": donor.wants_news, "wants_reports": donor.wants_reports})
     db.session.commit()
     return donor
 

@@ -48,6 +48,7 @@ MATRIX = {
     "donor.sign_out": (NOBODY, "/my/sign-out"),
     "donor.receipt_pdf": (NOBODY, "/my/receipts/1.pdf"),
     "donor.address": (NOBODY, "/my/donors/1/address"),
+    "donor.mail_preferences": (NOBODY, "/my/donors/1/mail"),
     "donor.pledge_amount": (NOBODY, "/my/pledges/1/amount"),
     "donor.pledge_cancel": (NOBODY, "/my/pledges/1/cancel"),
     "donor.pledge_card": (NOBODY, "/my/pledges/1/card"),

@@ -176,3 +176,9 @@ def test_a_refund_lowers_the_money_raised_on_the_public_pages(client, seeded, ct
     signals.net_amount_changed.send(payment.donation, actor=audit.SYSTEM)
     db.session.commit()
     assert 'class="raised">¥6,000' in client.get("/").get_data(as_text=True)
+
+
+def test_the_home_page_links_each_title_to_its_page(client, seeded):
+    home = client.get("/?lang=ja").get_data(as_text=True)
+    assert '<a href="/campaigns/airborne-virus-laser-2026">' in home
+    assert '<a href="/projects/quantum-scalpel-magnet">' in home
