@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 # `make run` and `make test` are development; the app refuses to start unsafely otherwise.
 export FUND_ENV ?= development
 
-.PHONY: run test test-pg test-sqlite bench deps fonts chromium postgres clean translations catalogues lint-imports
+.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -94,7 +94,37 @@ run: deps fonts
 	  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: deps fonts chromium postgres lint-imports test-pg test-sqlite
+# Production shape on one machine: gunicorn (gunicorn.conf.py), a Celery worker with beat,
+# PostgreSQL and Redis, localstripe for Stripe, all in production settings (FUND_ENV=production:
+# a generated SECRET_KEY and webhook secret in instance/prod-local.env, never the built-in ones).
+PROD_DB ?= fund_local
+PROD_PORT ?= 8000
+PROD_PG ?= postgresql://postgres@127.0.0.1:5432
+prod-local: deps fonts postgres
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Redis is not answering on 127.0.0.1:6379"; exit 1; }
+	@mkdir -p instance; test -f instance/prod-local.env || { \
+	  echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
+	  echo "STRIPE_WEBHOOK_SECRET=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')"; \
+	} > instance/prod-local.env
+	@psql "$(PROD_PG)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DB)'" | grep -q 1 \
+	  || psql "$(PROD_PG)/postgres" -qc 'CREATE DATABASE "$(PROD_DB)"'
+	@set -e; set -a; . instance/prod-local.env; set +a; \
+	export FUND_ENV=production DATABASE_URL=$(PROD_PG)/$(PROD_DB) \
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/2 RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/3 \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PUBLIC_BASE_URL=http://127.0.0.1:$(PROD_PORT) \
+	  BIND=127.0.0.1:$(PROD_PORT); \
+	$(BIN)/flask db upgrade; $(BIN)/flask fund seed; \
+	$(BIN)/python -m tests.support.localstripe_server --port $(STRIPE_PORT) \
+	  --state instance/localstripe-prod.pickle \
+	  --webhook-url http://127.0.0.1:$(PROD_PORT)/webhooks/stripe --webhook-secret $$STRIPE_WEBHOOK_SECRET & LS=$$!; \
+	$(BIN)/celery -A fund.worker worker --beat --loglevel INFO --concurrency 1 \
+	  --schedule instance/celerybeat-schedule & CW=$$!; \
+	trap 'kill $$LS $$CW 2>/dev/null' EXIT INT TERM; \
+	echo "web http://127.0.0.1:$(PROD_PORT)/ (gunicorn), worker+beat pid $$CW, localstripe :$(STRIPE_PORT)"; \
+	echo "staff: $(BIN)/flask fund create-staff EMAIL --name N --role admin (with instance/prod-local.env)"; \
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: deps fonts chromium postgres lint-imports audit test-pg test-sqlite
 
 test-pg:
 	FUND_TEST_DB=postgresql $(BIN)/pytest -q
@@ -103,8 +133,21 @@ test-pg:
 test-sqlite:
 	FUND_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser and not pg_only"
 
+# Known vulnerabilities in the pinned (and installed) packages, from the committed
+# advisory snapshot .ci/advisories.json: offline, the same answer everywhere.
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py check
+
+# When online: add what PyPI reports for each pinned version to the snapshot, then commit it.
+audit-refresh: $(STAMP)
+	$(BIN)/python .ci/audit.py refresh
+
 bench: deps fonts
 	$(BIN)/python bench/receipts.py
+
+# Throughput and latency under gunicorn on PostgreSQL with localstripe (bench/load.py).
+load: deps fonts postgres
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

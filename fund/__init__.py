@@ -8,13 +8,13 @@ from fund.core import config as config_module
 # Every package's models, so that the app and Alembic see the whole schema.
 MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
-                 "fund.receipts.models")
+                 "fund.receipts.models", "fund.ledger.models")
 # Modules that connect signal receivers, register webhook handlers or jobs on import.
 WIRING_MODULES = ("fund.core.mail", "fund.campaigns.rewards", "fund.payments.webhooks",
                   "fund.payments.refunds", "fund.payments.disputes", "fund.payments.instructions",
                   "fund.payments.sync", "fund.giving.settlement", "fund.giving.refund_notice",
                   "fund.giving.totals", "fund.giving.pledges", "fund.receipts.reactions",
-                  "fund.receipts.bulk")
+                  "fund.receipts.bulk", "fund.ledger.bookings")
 
 
 def create_app(config=None):

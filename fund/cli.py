@@ -9,7 +9,7 @@ from fund.giving import cli as giving_cli
 from fund.payments import cli as payments_cli
 from fund.receipts import cli as receipts_cli
 from fund.staff.models import StaffUser
-from fund.staff.services import create_staff
+from fund.staff.services import create_staff, reset_second_factor
 
 
 def register(app: Flask):
@@ -39,6 +39,17 @@ def register(app: Flask):
         """Create or update a staff account."""
         create_staff(email, name, role, password)
         click.echo(f"staff {email} ({role}) saved")
+
+    @group.command("reset-second-factor")
+    @click.argument("email")
+    def reset_second_factor_command(email):
+        """Remove a staff account's second factor (lost phone); it enrols at next sign-in."""
+        user = db.session.execute(db.select(StaffUser).filter_by(
+            email=email.strip().lower())).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"no staff account {email}")
+        reset_second_factor(user)
+        click.echo(f"staff {user.email}: second factor removed, other sessions ended")
 
     @group.command("mail-retry")
     def mail_retry():

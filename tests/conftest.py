@@ -24,6 +24,7 @@ from fund.staff.services import create_staff
 from tests.support import stripe_fake
 from tests.support.tables import empty_tables
 from tests.support.forms import csrf_token
+from tests.support.staff import sign_in_through_forms
 from tests.support.services import (LiveServer, LocalStripe, SmtpServer, free_port,
                                     postgres_admin_url)
 
@@ -101,6 +102,9 @@ def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
         "DONOR_SIGN_IN_RATE_LIMIT": "0/60",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
+        # Argon2id at a test cost: the production cost (64 MiB, 3 passes) per sign-in
+        # would add minutes to the suite; tests/web/test_staff_auth.py checks the rehash.
+        "STAFF_PASSWORD_HASH": "t=1,m=1024,p=1",
     })
     for key, value in saved.items():
         if value is not None:
@@ -167,9 +171,7 @@ def sign_in(client, ctx):
     """sign_in(role): a new staff user of `role`, signed in on `client`."""
     def sign_in_as(role, email=None, password="pw-for-tests"):
         user = create_staff(email or f"{role}-tester@qst.example", f"Test {role}", role, password)
-        response = client.post("/office/login", data={
-            "email": user.email, "password": password,
-            "csrf_token": csrf_token(client, "/office/login")})
+        response = sign_in_through_forms(client, user, password)
         assert response.status_code == 302
         home = "/office/receipts/" if user.has_role("office") else "/accountant/"
         return SignedIn(user, csrf_token(client, home))

@@ -164,6 +164,11 @@ class Project(TitledDestination, db.Model):
         return self.status == ProjectState.OPEN
 
     @property
+    def is_closed(self):
+        # A closed project takes no more gifts or allocations; what it holds may still be spent.
+        return not self.is_open
+
+    @property
     def takes_gifts(self):
         return self.is_open and self.accepts_donations
 

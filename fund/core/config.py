@@ -18,6 +18,7 @@ def _int(value, default):
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 DEV_WEBHOOK_SECRET = "whsec_localstripe_dev"
 ENVIRONMENTS = ("development", "staging", "production")
+FEE_POLICIES = ("designation", "general")
 
 
 class ConfigurationError(RuntimeError):
@@ -109,8 +110,19 @@ def from_environment(env=None):
         "LOG_FORMAT": env.get("LOG_FORMAT") or (
             "text" if env.get("FUND_ENV", "production") == "development" else "json"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Staff passwords: Argon2id cost (passes, KiB, lanes); raising it rehashes at sign-in.
+        "STAFF_PASSWORD_HASH": env.get("STAFF_PASSWORD_HASH", "t=3,m=65536,p=4"),
+        # A second factor (TOTP) for every staff account; admins need one in any case.
+        "STAFF_REQUIRE_TOTP": _bool(env.get("STAFF_REQUIRE_TOTP"), False),
         # A staff session ends after this much inactivity.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
+        # The ledger. Which fund pays Stripe's card fees: "designation" (the gift's own
+        # fund) or "general" (the general fund). Shown on every project statement.
+        "LEDGER_FEE_POLICY": env.get("LEDGER_FEE_POLICY", "designation"),
+        # Allocations and spends above this many yen need an admin's approval.
+        "LEDGER_APPROVAL_THRESHOLD": _int(env.get("LEDGER_APPROVAL_THRESHOLD"), 100_000),
+        # The institute's bank account that payouts reach and spends are paid from.
+        "LEDGER_BANK_ACCOUNT": env.get("LEDGER_BANK_ACCOUNT", "bank:main"),
         # Request bodies above this get 413 (room for a scanned invoice PDF).
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 10 * 1024 * 1024),
     }
@@ -131,6 +143,12 @@ def check(config):
     environment = config.get("FUND_ENV", "production")
     if environment not in ENVIRONMENTS:
         raise ConfigurationError(f"FUND_ENV must be one of {', '.join(ENVIRONMENTS)}.")
+    if config.get("LEDGER_FEE_POLICY", "designation") not in FEE_POLICIES:
+        raise ConfigurationError(
+            f"LEDGER_FEE_POLICY must be one of {', '.join(FEE_POLICIES)} (which fund pays "
+            "Stripe's card fees).")
+    if not str(config.get("LEDGER_BANK_ACCOUNT", "bank:main")).startswith("bank:"):
+        raise ConfigurationError("LEDGER_BANK_ACCOUNT must name a bank account: bank:<name>.")
     if environment == "development":
         return
     problems = []

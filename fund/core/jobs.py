@@ -4,13 +4,15 @@ Packages register their tasks here (`@jobs.task(name, every=...)`); this module
 knows none of them. Without CELERY_BROKER_URL (`make run`, tests) a job runs in
 a thread of the web process, or in the caller when asked to run inline, and
 periodic work is run by cron through the `flask fund …` commands. With a broker
-the web process only enqueues, and
+the web process only enqueues (and, should the broker be down, runs the job in a
+thread of its own rather than lose or delay it), and
 
     celery -A fund.worker worker --beat
 
 runs the jobs and the periodic tasks (lost webhooks, mail retries, expired
 konbini / bank-transfer requests).
 """
+import logging
 import threading
 
 from celery import Celery, Task
@@ -18,6 +20,7 @@ from flask import current_app
 
 TASKS = {}
 BEAT = {}
+log = logging.getLogger(__name__)
 
 
 def task(name, every=None):
@@ -53,6 +56,11 @@ def celery_for(app):
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # With Redis down, a web request learns it within about a second and runs the
+        # job itself (see start), instead of hanging on reconnects.
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0.2,
+                                   "interval_step": 0.2, "interval_max": 0.5},
+        broker_transport_options={"socket_connect_timeout": 1, "socket_timeout": 2},
         beat_schedule=dict(BEAT),
         timezone="Asia/Tokyo",
     )
@@ -72,8 +80,12 @@ def start(name, *args, inline=False):
     if inline:
         return TASKS[name](*args)
     if app.config.get("CELERY_BROKER_URL"):
-        enqueue(app, name, *args)
-        return None
+        try:
+            enqueue(app, name, *args)
+            return None
+        except Exception:  # broker down: the job must not wait for Redis to come back
+            log.warning("job %s: broker unreachable, running it in this process", name,
+                        exc_info=True)
     threading.Thread(target=_thread_main, args=(app, name, args), daemon=True,
                      name=f"job-{name}").start()
     return None

@@ -3,8 +3,10 @@
 A donation form is a favourite tool for testing stolen cards: the number of
 payment attempts per client address is capped, and so are staff sign-ins.
 Without RATELIMIT_STORAGE_URL the counters live in this process (`make run`).
-If Redis cannot be reached the limiter lets requests through and logs it: a
-limiter outage must never stop donations (see the README).
+If Redis cannot be reached the limiter falls back to counters in this process
+and logs it: the limits still hold (per worker, so a little looser), a gift is
+never refused because Redis is down, and card testing or password guessing
+does not get a free run during the outage (see the README).
 """
 import logging
 
@@ -38,8 +40,22 @@ def hit(scope, key, rule):
     limit, window = parse(rule)
     if limit <= 0:
         return True
+    item = RateLimitItemPerSecond(limit, window)
     try:
-        return _limiter().hit(RateLimitItemPerSecond(limit, window), "fund", scope, str(key))
-    except Exception:  # a limiter outage must not stop donations
+        return _limiter().hit(item, "fund", scope, str(key))
+    except Exception:  # the shared store is down: count in this process meanwhile
+        log.warning("rate limiter storage unavailable; counting in this process",
+                    exc_info=True)
+    try:
+        return _fallback().hit(item, "fund", scope, str(key))
+    except Exception:  # never refuse a request because counting failed
         log.warning("rate limiter unavailable; request let through", exc_info=True)
         return True
+
+
+def _fallback():
+    limiter = current_app.extensions.get("fund.ratelimit.fallback")
+    if limiter is None:
+        limiter = FixedWindowRateLimiter(storage_from_string("memory://"))
+        current_app.extensions["fund.ratelimit.fallback"] = limiter
+    return limiter

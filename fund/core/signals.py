@@ -14,6 +14,8 @@ Sent by fund.payments:
   (at success, or later through stripe-sync).
 - refund_succeeded(refund, actor): Stripe confirmed money going back (and
   refund_failed(refund, actor) when a bank later rejected one that had succeeded).
+- dispute_opened(dispute, actor): Stripe withdrew a dispute's money (a chargeback,
+  not an inquiry): sent once, when a dispute is first seen as one.
 - dispute_lost(dispute, actor) / dispute_won(dispute, actor): an issuer decided.
 - net_amount_changed(donation, actor): what the fund keeps of a gift changed
   (after refund_succeeded, refund_failed or dispute_lost). Receipts follow it.
@@ -31,6 +33,7 @@ payment_expired = _signals.signal("payment-expired")
 payment_settled = _signals.signal("payment-settled")
 refund_succeeded = _signals.signal("refund-succeeded")
 refund_failed = _signals.signal("refund-failed")
+dispute_opened = _signals.signal("dispute-opened")
 dispute_lost = _signals.signal("dispute-lost")
 dispute_won = _signals.signal("dispute-won")
 net_amount_changed = _signals.signal("net-amount-changed")

@@ -28,6 +28,11 @@ STRIPE_STATES = {
 }
 
 
+def _is_chargeback(status):
+    """Stripe withdrew the money: any status but an inquiry's (warning_*)."""
+    return bool(status) and not status.startswith("warning_")
+
+
 def can_transition(current, new):
     return new in TRANSITIONS[current]
 
@@ -63,8 +68,12 @@ def record(info, actor):
         audit.record(actor, "dispute.opened", dispute, stripe_dispute=info.id,
                      amount=info.amount, reason=info.reason, donation=payment.donation_id)
         outcome = "recorded"
+    was_chargeback = outcome != "recorded" and _is_chargeback(dispute.stripe_status)
     dispute.stripe_status = info.status
     dispute.evidence_due_by = info.evidence_due_by or dispute.evidence_due_by
+    if not was_chargeback and _is_chargeback(info.status):
+        db.session.flush()
+        signals.dispute_opened.send(dispute, actor=actor)
     old = dispute.state
     if new is not None and new != old and can_transition(old, new):
         dispute.state = new

@@ -6,7 +6,7 @@ def register(app):
     from fund.core.extensions import csrf
     from fund.web import (accountant, donor, office, office_pledges, office_receipts, public,
                           webhooks)
-    from fund.web import destinations, health, media, security
+    from fund.web import destinations, health, media, security, staff_account
     from fund.web.auth import current_staff
 
     app.register_blueprint(public.bp)
@@ -16,6 +16,7 @@ def register(app):
     app.register_blueprint(office_receipts.bp)  # void / reissue receipts (office)
     app.register_blueprint(accountant.bp)  # the accountant's desk (receipts)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(staff_account.bp)  # second factor of staff sign-in
     app.register_blueprint(health.bp)  # /healthz for the load balancer
     app.register_blueprint(media.bp)  # /media/<id>: campaign and project pictures
     app.register_blueprint(destinations.bp)  # /campaigns/<slug>, /projects/<slug>

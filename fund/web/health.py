@@ -1,4 +1,11 @@
-"""/healthz for the load balancer: can this instance reach its database and its broker?"""
+"""/healthz for the load balancer: can this instance reach its database and its broker?
+
+Only the database decides whether the instance takes traffic (503 without it).
+A broker outage is reported ("degraded", 200): the app still takes gifts then,
+runs jobs in-process and counts rate limits in-process (see fund.core.jobs and
+fund.core.ratelimit), and a load balancer that took every instance out over
+Redis would stop the donations that need no Redis at all.
+"""
 import logging
 
 from flask import Blueprint, current_app, jsonify
@@ -15,10 +22,11 @@ def healthz():
     checks = {"database": _database()}
     if current_app.config.get("CELERY_BROKER_URL"):
         checks["broker"] = jobs.broker_reachable(current_app.config["CELERY_BROKER_URL"])
-    healthy = all(checks.values())
-    return jsonify(status="ok" if healthy else "unavailable",
+    status = ("ok" if all(checks.values()) else "degraded" if checks["database"]
+              else "unavailable")
+    return jsonify(status=status,
                    checks={name: "ok" if fine else "unreachable"
-                           for name, fine in checks.items()}), (200 if healthy else 503)
+                           for name, fine in checks.items()}), (200 if checks["database"] else 503)
 
 
 def _database():

@@ -1,5 +1,5 @@
 """The fund office: sign-in, donations (refunds, settlement), disputes and the mail outbox."""
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
 
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from fund.giving import gifts as donations_service
 from fund.giving.models import Donation
 from fund.payments import disputes, refunds
 from fund.web import forms
-from fund.web.auth import current_staff, guard, sign_in
+from fund.web.auth import current_staff, guard, next_step, sign_in, sign_out
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.before_request(guard("office"))
@@ -41,14 +41,14 @@ def login():
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("office.donations" if user.has_role("office")
                                  else "accountant.index")
-            return redirect(target)
+            return redirect(next_step(target))  # the second factor first, if any
         error = _("Wrong email or password.")
     return render_template("office/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sign_out()
     flash("Signed out.")
     return redirect(url_for("office.login"))
 

@@ -1,7 +1,7 @@
 """The donor's side: a short reference per gift, the address in parts, how receipts are sent.
 
 Revision ID: 0500_donor_side
-Revises: 0400_office
+Revises: 0600_staff_second_factor
 
 donation.reference (QF-XXXX-XXXX) is backfilled for gifts already on file;
 the address parts of existing donors stay empty (their whole address is kept
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0500_donor_side"
-down_revision = "0400_office"
+down_revision = "0600_staff_second_factor"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ import pytest
 
 from fund.staff.services import create_staff
 from tests.support.forms import csrf_token
+from tests.support.staff import sign_in_through_forms
 
 ROLES = ("anonymous", "office", "accountant", "admin")
 EVERYONE = set(ROLES)
@@ -38,6 +39,9 @@ MATRIX = {
     "public.receipt_pdf": (NOBODY, "/r/forged-token"),
     "public.stop_mail": (NOBODY, "/mail/stop/forged-token"),
     "health.healthz": (EVERYONE, "/healthz"),
+    "staff_account.code": (NOBODY, "/office/login/code"),
+    "staff_account.enrol": (NOBODY, "/office/login/enrol"),
+    "staff_account.account": ({"office", "accountant", "admin"}, "/office/account/two-factor"),
     "media.image": (EVERYONE, "/media/1"),
     "static": (EVERYONE, "/static/none.css"),
     "webhooks.stripe_webhook": (NOBODY, "/webhooks/stripe"),
@@ -99,10 +103,8 @@ def _refused(response, signed):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_routes(app, client, ctx, seeded, role):
     if role != "anonymous":
-        create_staff(f"{role}-matrix@qst.example", role, role, "pw-matrix")
-        client.post("/office/login", data={"email": f"{role}-matrix@qst.example",
-                                           "password": "pw-matrix",
-                                           "csrf_token": csrf_token(client, "/office/login")})
+        user = create_staff(f"{role}-matrix@qst.example", role, role, "pw-matrix")
+        assert sign_in_through_forms(client, user, "pw-matrix").status_code == 302
     token = csrf_token(client, "/donate")
     wrong = []
     for rule in app.url_map.iter_rules():

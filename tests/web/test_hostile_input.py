@@ -55,3 +55,29 @@ def test_a_huge_field_is_refused_before_anything_is_read(client, seeded, ctx):
     response = post_donation(client, token="tok_unused", message="x" * (10 * 1024 * 1024 + 1))
     assert response.status_code == 413
     assert db.session.query(Donation).count() == 0
+
+
+def test_csv_formula_prefixes_stay_text_after_nfkc_and_leading_spaces(ctx):
+    """The accountant's ZIP index: whatever a donor typed as a name, a spreadsheet
+    shows it and runs nothing (fund.core.csvsafe)."""
+    import csv
+    from datetime import datetime, timezone
+
+    from fund.core import audit
+    from tests.factories import DonorFactory, paid_gift
+
+    names = [" =1+2", "＝SUM(1,2)", "\u3000@cmd", "+81 3", "-2+3", "\t=HYPERLINK(\"x\")",
+             "｜calc", "量子 花子"]
+    at = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    for name in names:
+        gift = paid_gift(DonorFactory(name=name), at=at)
+        receipts.issue_for_donation(donation=gift, actor=audit.SYSTEM, with_hash=False)
+    db.session.commit()
+    archive = io.BytesIO()
+    bulk.export_zip(out=archive, query=bulk.receipt_query(year=2026))
+    text = zipfile.ZipFile(archive).read("index.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    shown = {row["donor"] for row in rows}
+    for name in names[:-1]:
+        assert "'" + name in shown, name  # kept as typed, behind the apostrophe
+    assert "量子 花子" in shown  # ordinary names are left alone

@@ -6,6 +6,9 @@ import pytest
 from fund import create_app
 from fund.core import config as config_module
 from fund.core.config import ConfigurationError
+from fund.core.extensions import db
+from fund.core.models import utcnow
+from tests.support.forms import csrf_token
 
 
 def test_every_page_carries_the_security_headers(client, seeded):
@@ -25,6 +28,17 @@ def test_every_page_carries_the_security_headers(client, seeded):
     assert re.search(r"'nonce-([^']+)'", again).group(1) != nonce  # one nonce per response
 
 
+def test_with_real_stripe_scripts_come_from_the_app_and_js_stripe_com_only(app, client, seeded,
+                                                                          online):
+    csp = dict(part.strip().split(" ", 1) for part in
+               client.get("/donate").headers["Content-Security-Policy"].split(";"))
+    sources = csp["script-src"].split()
+    assert sources[0] == "'self'" and sources[1].startswith("'nonce-")
+    assert sources[2:] == ["https://js.stripe.com"]
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert csp["default-src"] == "'self'" and csp["base-uri"] == "'self'"
+
+
 def test_https_gets_hsts(client, seeded):
     response = client.get("/", base_url="https://fund.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -38,9 +52,24 @@ def test_the_session_cookie_is_httponly_and_same_site(client, seeded):
 def test_a_fresh_session_at_sign_in(client, sign_in):
     with client.session_transaction() as session:
         session["planted"] = "by someone else"
+    before = client.get_cookie("session").value
     sign_in("office")
     with client.session_transaction() as session:
         assert "planted" not in session and "staff_id" in session
+    signed_in = client.get_cookie("session").value
+    assert signed_in != before
+    # The cookie from before sign-in (one an attacker may have planted) opens nothing.
+    client.set_cookie("session", before)
+    assert client.get("/office/").status_code == 302
+
+
+def test_signing_out_ends_a_copied_session_cookie(client, sign_in):
+    sign_in("office")
+    copied = client.get_cookie("session").value
+    client.post("/office/logout", data={"csrf_token": csrf_token(client, "/office/")})
+    client.set_cookie("session", copied)  # e.g. stolen from a shared computer earlier
+    response = client.get("/office/")
+    assert response.status_code == 302 and "/office/login" in response.headers["Location"]
 
 
 def test_an_idle_staff_session_ends(app, client, sign_in, monkeypatch):
@@ -101,4 +130,50 @@ def test_health_reports_database_and_broker(app, client):
         response = client.get("/healthz")
     finally:
         app.config["CELERY_BROKER_URL"] = None
-    assert response.status_code == 503 and response.get_json()["checks"]["broker"] == "unreachable"
+    # Still in service: gifts need no broker (tests/faults/test_redis_down.py).
+    assert response.status_code == 200 and response.get_json() == {
+        "status": "degraded", "checks": {"database": "ok", "broker": "unreachable"}}
+
+
+def test_health_without_the_database_takes_the_instance_out(app, client, monkeypatch):
+    from fund.core.extensions import db
+
+    def refuse(*args, **kwargs):
+        raise OSError("connection refused")
+    monkeypatch.setattr(db.session, "execute", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
+
+
+def test_signed_links_open_only_their_own_object_for_their_purpose_and_expire(client, ctx):
+    """A pledge-cancel link opens its own pledge until it runs out; a link made for one
+    pledge or for a receipt opens no other pledge (the receipt and self-service links
+    have the same tests in tests/receipts and tests/giving)."""
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from fund.core import signing
+    from fund.giving import pledge_links
+    from fund.giving.models import Pledge
+    from fund.receipts import links as receipt_links
+    from tests.factories import DonorFactory
+
+    mine, theirs = (Pledge(donor=DonorFactory(), amount=3000, status="active",
+                           stripe_subscription_id=f"sub_{n}") for n in ("mine", "theirs"))
+    db.session.add_all([mine, theirs])
+    db.session.commit()
+    token = pledge_links.cancel_token(mine)
+    assert client.get(f"/pledges/cancel/{token}").status_code == 200
+    # Another object: the same pledge id with the other pledge's subscription.
+    crossed = signing.dumps(pledge_links.SALT, {"p": mine.id, "s": "sub_theirs"})
+    assert client.get(f"/pledges/cancel/{crossed}").status_code == 404
+    # Another purpose: a receipt link's payload signed for receipts opens no pledge.
+    receipt_like = signing.dumps(receipt_links.SALT, {"p": mine.id, "s": "sub_mine"})
+    assert client.get(f"/pledges/cancel/{receipt_like}").status_code == 404
+    # Expired: made longer ago than the link lives.
+    with freeze_time(utcnow() - timedelta(days=pledge_links.MAX_AGE_DAYS + 1)):
+        old = pledge_links.cancel_token(mine)
+    assert client.get(f"/pledges/cancel/{old}").status_code == 404
+    db.session.expire_all()
+    assert {p.status for p in db.session.query(Pledge)} == {"active"}

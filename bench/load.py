@@ -1,0 +1,413 @@
+"""Load: the app in gunicorn (the repo's gunicorn.conf.py) on PostgreSQL, Stripe played
+by localstripe, all on this machine. Not a test: it prints figures.
+
+    .venv/bin/python bench/load.py [--clients 1,10,50] [--seconds 4] [--gifts 1000000]
+
+For each of 1, 10 and 50 concurrent clients it prints requests/s and p50/p95/p99
+(milliseconds) for the home page, a campaign's public page (its 芳名録,
+/donors?campaign=<slug>, until the campaign page /campaigns/<slug> is on main), a
+donation from form post to PaymentIntent created, webhook ingestion, and two bare
+endpoints of the same app and gunicorn settings (bench/bench_app.py: `SELECT 1`
+and one INSERT) as ceilings. Then it adds 1,000,000 paid gifts to the campaign
+with generate_series (timed), rebuilds the kept totals, and measures the public
+pages again. After each phase it checks the database: no error, no lost and no
+duplicated gift or event. It creates its own database and drops it at the end.
+
+The load generator (Python, aiohttp) runs on the same 2 cores as gunicorn,
+PostgreSQL and localstripe: the figures are what this machine gives with
+everyone sharing it, not what the app would do alone.
+"""
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.services import free_port, wait_for_port  # noqa: E402
+
+ADMIN = os.environ.get("FUND_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1/postgres")
+WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(8)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CHECKOUT = re.compile(r'name="checkout_key" value="([^"]+)"')
+SESSION = re.compile(r"session=([^;]*);")
+
+
+class Stack:
+    """Database, localstripe and gunicorn, started and stopped together."""
+
+    def __init__(self):
+        self.db_name = f"fund_bench_{uuid.uuid4().hex[:8]}"
+        self.db_url = ADMIN.rsplit("/", 1)[0] + "/" + self.db_name
+        self.port, self.stripe_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stripe_url = f"http://127.0.0.1:{self.stripe_port}"
+        self.processes = []
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("STRIPE_", "CELERY_", "RATELIMIT_", "MAIL_"))}
+        self.env.update({
+            "FUND_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
+            "DATABASE_URL": self.db_url, "STRIPE_SECRET_KEY": "sk_test_bench",
+            "STRIPE_API_BASE": self.stripe_url, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "PUBLIC_BASE_URL": self.url, "TRUSTED_PROXIES": "1", "BIND": f"127.0.0.1:{self.port}",
+            # The bench posts many gifts from one address; limits are tested elsewhere.
+            "DONATION_RATE_LIMIT": "0/60", "LOG_LEVEL": "WARNING",
+        })
+
+    def start(self):
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        self.flask("db", "upgrade")
+        self.flask("fund", "seed")
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, "
+                         "at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)")
+        log = open(ROOT / "instance" / "bench-gunicorn.log", "wb")
+        self.spawn([sys.executable, "-m", "tests.support.localstripe_server",
+                    "--port", str(self.stripe_port)], subprocess.DEVNULL)
+        wait_for_port(self.stripe_port)
+        self.gunicorn = self.spawn([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                    "bench.bench_app:app"], log)
+        wait_for_port(self.port, timeout=60, process=self.gunicorn)
+
+    def spawn(self, args, out):
+        process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def flask(self, *args):
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                              env=self.env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def sql(self, query, *params):
+        with psycopg.connect(self.db_url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+
+# --- one measurement ------------------------------------------------------------------
+
+class Result:
+    def __init__(self, name, clients):
+        self.name, self.clients = name, clients
+        self.latencies, self.errors, self.ok = [], [], 0
+        self.elapsed = 0.0
+
+    def line(self):
+        lat = sorted(self.latencies) or [0.0]
+
+        def pct(p):
+            return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] * 1000
+        rate = len(self.latencies) / self.elapsed if self.elapsed else 0
+        return (f"{self.name:<34} {self.clients:>3} clients {rate:>8.1f} req/s  "
+                f"p50 {pct(50):>7.1f}  p95 {pct(95):>7.1f}  p99 {pct(99):>7.1f} ms  "
+                f"errors {len(self.errors)}")
+
+    @property
+    def rate(self):
+        return len(self.latencies) / self.elapsed if self.elapsed else 0
+
+    def p95(self):
+        lat = sorted(self.latencies)
+        return lat[int(round(0.95 * (len(lat) - 1)))] * 1000 if lat else 0
+
+
+async def run(name, clients, seconds, make_client, step, max_requests=None):
+    """`clients` loops, each with its own state from make_client(), calling step(state)
+    (which returns (ok, latency)) until `seconds` pass or `max_requests` are made."""
+    result = Result(name, clients)
+    deadline = time.perf_counter() + seconds
+    budget = [max_requests]
+
+    async def loop():
+        state = await make_client()
+        try:
+            while time.perf_counter() < deadline:
+                if budget[0] is not None:
+                    if budget[0] <= 0:
+                        break
+                    budget[0] -= 1
+                try:
+                    ok, latency = await step(state)
+                except (aiohttp.ClientError, asyncio.TimeoutError) as err:
+                    result.errors.append(repr(err))
+                    continue
+                result.latencies.append(latency)
+                if ok is True:
+                    result.ok += 1
+                else:
+                    result.errors.append(ok)
+        finally:
+            await state["http"].close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    result.elapsed = time.perf_counter() - started
+    print(result.line(), flush=True)
+    return result
+
+
+def http_client():
+    async def make():
+        timeout = aiohttp.ClientTimeout(total=60)
+        return {"http": aiohttp.ClientSession(timeout=timeout,
+                                              connector=aiohttp.TCPConnector(limit=1))}
+    return make
+
+
+def get(stack, path):
+    async def step(state):
+        t = time.perf_counter()
+        async with state["http"].get(stack.url + path, allow_redirects=False) as response:
+            await response.read()
+            return (response.status == 200 or f"{path}: {response.status}",
+                    time.perf_counter() - t)
+    return step
+
+
+def bare_insert(stack):
+    async def step(state):
+        t = time.perf_counter()
+        async with state["http"].post(stack.url + "/_bench/insert", data="row") as response:
+            await response.read()
+            return response.status == 200 or f"insert: {response.status}", time.perf_counter() - t
+    return step
+
+
+def webhook(stack, sent):
+    """A signed event about a PaymentIntent we never made (verified, looked up, stored,
+    answered 200 'unknown_object'): what every event costs before its own work."""
+    async def step(state):
+        event_id = f"evt_bench_{uuid.uuid4().hex}"
+        body = json.dumps({"id": event_id, "object": "event", "type": "payment_intent.succeeded",
+                           "created": int(time.time()), "livemode": False,
+                           "data": {"object": {"id": f"pi_bench_{uuid.uuid4().hex[:16]}",
+                                               "object": "payment_intent"}}}).encode()
+        stamp = int(time.time())
+        digest = hmac.new(WEBHOOK_SECRET.encode(), f"{stamp}.".encode() + body,
+                          hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={digest}"}
+        t = time.perf_counter()
+        async with state["http"].post(stack.url + "/webhooks/stripe", data=body,
+                                      headers=headers) as response:
+            await response.read()
+            latency = time.perf_counter() - t
+            if response.status == 200:
+                sent.append(event_id)
+                return True, latency
+            return f"webhook: {response.status}", latency
+    return step
+
+
+def donation(stack, tokens, posted):
+    """GET the form (not timed), then POST it with a card token: timed until the
+    PaymentIntent is created and the thank-you redirect comes back."""
+    origin = f"https://127.0.0.1:{stack.port}"
+
+    async def step(state):
+        headers = {"X-Forwarded-Proto": "https", "Referer": origin + "/donate"}
+        if state.get("cookie"):
+            headers["Cookie"] = f"session={state['cookie']}"
+        async with state["http"].get(stack.url + "/donate", headers=headers) as response:
+            page = await response.text()
+            state["cookie"] = _session(response) or state.get("cookie")
+        headers["Cookie"] = f"session={state['cookie']}"
+        form = {"csrf_token": CSRF.search(page).group(1),
+                "checkout_key": CHECKOUT.search(page).group(1), "card_token": tokens.pop(),
+                "destination": "general", "amount_choice": "5000", "amount_other": "",
+                "donor_kind": "individual", "name": "負荷 試験", "name_kana": "フカ シケン",
+                "email": f"load-{uuid.uuid4().hex[:10]}@bench.example", "postal_code": "",
+                "address": "", "phone": "", "message": ""}
+        t = time.perf_counter()
+        async with state["http"].post(stack.url + "/donate", data=form, headers=headers,
+                                      allow_redirects=False) as response:
+            await response.read()
+            latency = time.perf_counter() - t
+            if response.status == 302 and "/thanks/" in response.headers.get("Location", ""):
+                posted.append(form["email"])
+                return True, latency
+            return f"donate: {response.status}", latency
+    return step
+
+
+def _session(response):
+    for value in response.headers.getall("Set-Cookie", []):
+        found = SESSION.search(value)
+        if found:
+            return found.group(1)
+    return None
+
+
+async def card_tokens(stack, count):
+    async with aiohttp.ClientSession() as http:
+        async def one():
+            async with http.post(f"{stack.stripe_url}/v1/tokens", data={
+                    "card[number]": "4242424242424242", "card[exp_month]": "12",
+                    "card[exp_year]": "2034", "card[cvc]": "123"},
+                    headers={"Authorization": "Bearer sk_test_bench"}) as response:
+                return (await response.json())["id"]
+        tokens = []
+        for start in range(0, count, 50):
+            tokens += await asyncio.gather(*(one() for _ in range(min(50, count - start))))
+        return tokens
+
+
+# --- the run --------------------------------------------------------------------------
+
+def million_gifts(stack, gifts, slug):
+    """`gifts` paid card gifts to the campaign from 100,000 donors (10% named), in SQL."""
+    t = time.perf_counter()
+    with psycopg.connect(stack.db_url) as conn:
+        campaign = conn.execute("SELECT id FROM campaign WHERE slug = %s", (slug,)).fetchone()[0]
+        donors = max(1, gifts // 10)
+        conn.execute("""
+            INSERT INTO donor (kind, name, name_kana, email, postal_code, address, locale,
+                               publish_name, receipt_preference, created_at)
+            SELECT 'individual', '寄附者' || g, 'キフシャ', 'bulk' || g || '@bench.example',
+                   '263-8555', '千葉県千葉市', 'ja', g %% 10 = 0, 'none', now()
+            FROM generate_series(1, %s) g""", (donors,))
+        first = conn.execute("SELECT min(id) FROM donor WHERE email LIKE %s",
+                             ("bulk%",)).fetchone()[0]
+        conn.execute("""
+            INSERT INTO donation (public_id, donor_id, amount, currency, designation, campaign_id,
+                                  wants_receipt, publish_name, message, locale, created_at)
+            SELECT md5('bench' || g), %s + g %% %s, 1000 + (g %% 50) * 100, 'JPY', 'campaign', %s,
+                   false, (g %% %s) %% 10 = 0, '', 'ja', now() - (g || ' seconds')::interval
+            FROM generate_series(1, %s) g""", (first, donors, campaign, donors, gifts))
+        conn.execute("""
+            INSERT INTO payment (donation_id, provider, method, state, amount, currency,
+                                 succeeded_at, created_at, updated_at)
+            SELECT id, 'stripe', 'card', 'succeeded', amount, 'JPY', created_at, created_at, now()
+            FROM donation WHERE donor_id >= %s""", (first,))
+        conn.execute("ANALYZE")
+    generated = time.perf_counter() - t
+    t = time.perf_counter()
+    stack.flask("fund", "totals", "rebuild")
+    return generated, time.perf_counter() - t
+
+
+async def pages(stack, levels, seconds, slug, label):
+    found = {}
+    for path, name in (("/", "home /"), (f"/donors?campaign={slug}", "campaign 芳名録")):
+        for clients in levels:
+            found[(name, clients)] = await run(f"{name}{label}", clients, seconds, http_client(),
+                                               get(stack, path))
+    return found
+
+
+async def main(args):
+    levels = [int(n) for n in args.clients.split(",")]
+    stack = Stack()
+    stack.start()
+    try:
+        slug = stack.sql("SELECT slug FROM campaign ORDER BY id LIMIT 1")[0][0]
+        print(f"gunicorn {stack.url} (gunicorn.conf.py: WEB_WORKERS="
+              f"{os.environ.get('WEB_WORKERS', 'cpu*2+1')}, WEB_THREADS="
+              f"{os.environ.get('WEB_THREADS', '2')}), PostgreSQL {stack.db_name}, "
+              f"localstripe :{stack.stripe_port}, {os.cpu_count()} cores shared by all\n",
+              flush=True)
+        for clients in levels:  # warm every worker up
+            await run("warm-up", clients, 1, http_client(), get(stack, "/"))
+        small = await pages(stack, levels, args.seconds, slug, "")
+        ceilings, hooks, gifts = {}, {}, {}
+        sent, posted = [], []
+        for clients in levels:
+            ceilings[("select", clients)] = await run("bare SELECT 1", clients, args.seconds,
+                                                      http_client(), get(stack, "/_bench/select1"))
+        for clients in levels:
+            ceilings[("insert", clients)] = await run("bare INSERT", clients, args.seconds,
+                                                      http_client(), bare_insert(stack))
+        for clients in levels:
+            hooks[clients] = await run("webhook ingestion", clients, args.seconds,
+                                       http_client(), webhook(stack, sent))
+        tokens = await card_tokens(stack, sum(args.donations * c for c in levels))
+        for clients in levels:
+            gifts[clients] = await run("donation POST -> PaymentIntent", clients,
+                                       args.seconds * 3, http_client(),
+                                       donation(stack, tokens, posted),
+                                       max_requests=args.donations * clients)
+
+        inserted = stack.sql("SELECT count(*) FROM bench_insert")[0][0]
+        stored = stack.sql("SELECT count(*), count(DISTINCT stripe_event_id) FROM stripe_event "
+                           "WHERE stripe_event_id LIKE 'evt_bench_%%'")[0]
+        paid = stack.sql("""SELECT count(DISTINCT d.id), count(p.id),
+                                   count(DISTINCT p.stripe_payment_intent_id)
+                            FROM donation d JOIN donor o ON o.id = d.donor_id
+                            JOIN payment p ON p.donation_id = d.id
+                            WHERE o.email LIKE 'load-%%' AND p.state = 'succeeded'""")[0]
+        print(f"\ncheck: bare inserts {inserted} rows for "
+              f"{sum(ceilings[('insert', c)].ok for c in levels)} answered; webhook events "
+              f"stored {stored[0]} (distinct {stored[1]}) for {len(sent)} answered; gifts paid "
+              f"{paid[0]} (payments {paid[1]}, PaymentIntents {paid[2]}) for {len(posted)} "
+              f"thanked", flush=True)
+        problems = []
+        if inserted != sum(ceilings[("insert", c)].ok for c in levels):
+            problems.append("bare inserts lost or doubled")
+        if tuple(stored) != (len(sent), len(set(sent))):
+            problems.append("webhook events lost or doubled")
+        if tuple(paid) != (len(posted),) * 3:
+            problems.append("gifts lost or doubled")
+
+        print(f"\nadding {args.gifts:,} paid gifts to campaign {slug} ...", flush=True)
+        generated, rebuilt = million_gifts(stack, args.gifts, slug)
+        print(f"generated in {generated:.1f} s (generate_series); kept totals rebuilt in "
+              f"{rebuilt:.1f} s (flask fund totals rebuild)", flush=True)
+        big = await pages(stack, levels, args.seconds, slug, f" ({args.gifts // 1000}k gifts)")
+
+        errors = sum(len(r.errors) for group in (small, big, ceilings, hooks, gifts)
+                     for r in group.values())
+        top = max(levels)
+        print("\nsummary")
+        for clients in levels:
+            print(f"  webhook ingestion / bare INSERT at {clients:>2} clients: "
+                  f"{hooks[clients].rate / ceilings[('insert', clients)].rate:.0%} (target >= 50%)")
+        for name in ("home /", "campaign 芳名録"):
+            print(f"  {name} p95 at {top} clients: {small[(name, top)].p95():.1f} ms with the "
+                  f"seed data, {big[(name, top)].p95():.1f} ms with {args.gifts:,} gifts "
+                  f"(target < 30 ms)")
+        print(f"  errors: {errors}; " + ("; ".join(problems) if problems
+                                          else "no gift or event lost or duplicated"))
+        if errors:
+            for group in (small, big, ceilings, hooks, gifts):
+                for r in group.values():
+                    for e in sorted(set(r.errors))[:3]:
+                        print(f"    {r.name}: {e}")
+        return 1 if errors or problems else 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--donations", type=int, default=4, help="per client per level")
+    parser.add_argument("--gifts", type=int, default=1_000_000)
+    sys.exit(asyncio.run(main(parser.parse_args())))
