@@ -10,7 +10,7 @@ from fund.campaigns import services as campaigns
 from fund.core.i18n import locale
 from fund.core.money import format_yen
 from fund.core.signing import public_url
-from fund.giving import showcase
+from fund.giving import money_trail, showcase
 from fund.web.auth import current_staff
 
 bp = Blueprint("destinations", __name__)
@@ -64,3 +64,27 @@ def project(slug):
     if found is None:
         abort(404)
     return _render(showcase.for_project(found))
+
+
+def _money_page(kind, owner):
+    lang = locale()
+    return render_template("public/money.html", kind=kind, d=owner, lang=lang,
+                           trail=money_trail.for_destination(owner),
+                           page_url=url_for(f"destinations.{kind}", slug=owner.slug))
+
+
+@bp.get("/campaigns/<slug>/money")
+def campaign_money(slug):
+    """Where the money went, for one campaign: from the ledger, with no donor's data."""
+    found = campaigns.campaign_by_slug(slug)
+    if found is None or (found.status == "draft" and current_staff() is None):
+        abort(404)
+    return _money_page("campaign", found)
+
+
+@bp.get("/projects/<slug>/money")
+def project_money(slug):
+    found = campaigns.project_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _money_page("project", found)

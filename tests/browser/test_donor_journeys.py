@@ -241,7 +241,8 @@ def test_every_other_public_page_passes_axe(open_page, live_server, seeded, lang
     db.session.commit()
     page = open_page(lang, width)
     for path in ("/", "/projects/quantum-scalpel-magnet", "/privacy", "/donors",
-                 f"/donors?campaign={SLUG}", "/no-such-page",
+                 f"/donors?campaign={SLUG}", f"/campaigns/{SLUG}/money",
+                 "/projects/quantum-scalpel-magnet/money", "/no-such-page",
                  f"/mail/stop/{mail_links.stop_token(person)}"):
         page.goto(f"{live_server.url}{path}")
         assert page.get_attribute("html", "lang") == lang

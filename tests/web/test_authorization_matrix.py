@@ -28,6 +28,8 @@ MATRIX = {
     "public.privacy": (EVERYONE, "/privacy"),
     "destinations.campaign": (EVERYONE, "/campaigns/airborne-virus-laser-2026"),
     "destinations.project": (EVERYONE, "/projects/quantum-scalpel-magnet"),
+    "destinations.campaign_money": (EVERYONE, "/campaigns/airborne-virus-laser-2026/money"),
+    "destinations.project_money": (EVERYONE, "/projects/quantum-scalpel-magnet/money"),
     "public.donate_check": (EVERYONE, "/donate/check"),
     "public.donate_language": (EVERYONE, "/donate/language"),
     "public.donate_again": (EVERYONE, "/donate/again/unknown"),
