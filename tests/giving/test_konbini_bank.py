@@ -152,6 +152,8 @@ def test_konbini_voucher_expiry_is_expired_without_receipt(client, seeded, ctx, 
     assert "期限" in mails[1]["Subject"]
     page = client.get(f"/donations/{payment.donation.public_id}/pay").get_data(as_text=True)
     assert "pay-expired" in page
+    # "Try again" refills the form for the same destination (not a blank general-fund form).
+    assert f'href="/donate/again/{payment.donation.public_id}"' in page
     thanks = client.get(f"/thanks/{payment.donation.public_id}").get_data(as_text=True)
     assert "お支払い期限を過ぎた" in thanks and "カードが承認されません" not in thanks
     # A late cancellation event changes nothing more.
