@@ -51,10 +51,11 @@ def create_app(config=None):
     i18n.register(app)
     errors.register_error_handlers(app)
 
-    from fund.core.i18n import jst_date
+    from fund.core.i18n import jst_date, long_date
     from fund.core.money import format_yen
     app.jinja_env.filters["yen"] = format_yen
     app.jinja_env.filters["jst_date"] = jst_date
+    app.jinja_env.filters["long_date"] = long_date
 
     from fund import web
     web.register(app)

@@ -77,6 +77,11 @@ def from_environment(env=None):
         "RECEIPT_ATTACH_PDF": _bool(env.get("RECEIPT_ATTACH_PDF"), False),
         # Processes that render receipts in bulk (0: one per CPU).
         "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
+        # How donors reach the fund office: every public page's footer and every donor mail.
+        "FUND_CONTACT_EMAIL": env.get("FUND_CONTACT_EMAIL", "kikin@qst.example"),
+        "FUND_CONTACT_PHONE": env.get("FUND_CONTACT_PHONE", ""),
+        "FUND_CONTACT_ADDRESS": env.get(
+            "FUND_CONTACT_ADDRESS", "〒263-8555 千葉県千葉市稲毛区穴川4-9-1"),
         # Mail: without MAIL_SERVER messages are written to the log.
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),

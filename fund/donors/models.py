@@ -6,6 +6,8 @@ from fund.donors import names
 
 DONOR_KINDS = ("individual", "corporation")
 RECEIPT_PREFERENCES = ("per_gift", "annual", "none")
+# How receipts reach the donor: a PDF link by mail, or on paper the office prints and posts (郵送).
+RECEIPT_DELIVERIES = ("email", "post")
 
 
 class Donor(db.Model):
@@ -19,7 +21,13 @@ class Donor(db.Model):
     representative = db.Column(db.String(200))
     email = db.Column(db.String(254), nullable=False, index=True)
     postal_code = db.Column(db.String(16), nullable=False, default="")
+    # The whole address as receipts print it; the parts below are what the form asked
+    # (prefecture, city, street and number, building) and fill the form again.
     address = db.Column(db.String(500), nullable=False, default="")
+    prefecture = db.Column(db.String(16), nullable=False, default="")
+    city = db.Column(db.String(200), nullable=False, default="")
+    street = db.Column(db.String(200), nullable=False, default="")
+    building = db.Column(db.String(200), nullable=False, default="")
     phone = db.Column(db.String(32))
     locale = db.Column(db.String(8), nullable=False, default="ja")
     # 芳名録: opt-in, separate from consent to store data; anonymous by default.
@@ -31,6 +39,7 @@ class Donor(db.Model):
     wants_reports = db.Column(db.Boolean, nullable=False, default=True)
     mail_preferences_at = db.Column(TZDateTime)
     receipt_preference = db.Column(db.String(16), nullable=False, default="per_gift")
+    receipt_delivery = db.Column(db.String(8), nullable=False, default="email")
     stripe_customer_id = db.Column(db.String(64), index=True)
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
     # Kept from the fields above on every write (fund.donors.names): the office's search
@@ -52,6 +61,7 @@ class Donor(db.Model):
         db.CheckConstraint(f"kind IN {DONOR_KINDS}", name="kind"),
         db.CheckConstraint(f"receipt_preference IN {RECEIPT_PREFERENCES}",
                            name="receipt_preference"),
+        db.CheckConstraint(f"receipt_delivery IN {RECEIPT_DELIVERIES}", name="receipt_delivery"),
     )
 
     @property

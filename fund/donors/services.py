@@ -9,9 +9,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func
 
 from fund.core import audit, clock, mail
-from fund.core.errors import ValidationFailed
+from fund.core.errors import NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.core.signing import LinkExpired, LinkInvalid
+from fund.donors import mail_links, postal
 from fund.donors.models import Donor, DonorSignIn
 
 
@@ -35,8 +36,17 @@ def find_or_create(data, lang):
     donor.name_kana = data["name_kana"]
     donor.company_name = data.get("company_name") or None
     donor.representative = data.get("representative") or None
-    donor.postal_code = data["postal_code"]
-    donor.address = data["address"]
+    # A gift without a receipt asks for no address: the one on file stays for the next receipt.
+    if data.get("address"):
+        donor.postal_code = data["postal_code"]
+        donor.address = data["address"]
+        for part in ("prefecture", "city", "street", "building"):
+            setattr(donor, part, data.get(part) or "")
+    donor.receipt_delivery = data.get("receipt_delivery") or "email"
+    if data.get("wants_news") and not donor.wants_news:
+        # Consent is only ever given here, never taken away: that is the donor's own choice.
+        donor.wants_news = True
+        donor.mail_preferences_at = clock.now()
     donor.phone = data.get("phone") or None
     donor.locale = lang
     donor.publish_name = data["publish_name"]
@@ -96,11 +106,16 @@ def request_sign_in(*, email, lang, link_for):
     db.session.add(row)
     db.session.flush()
     audit.record(audit.donor(known[0].id), "donor.sign_in_requested", row)
+    donor = known[0]
+    values = {"url": link_for(token), "minutes": minutes, "name": donor.name, "donor": donor,
+              "lang": lang, "unsubscribe_url": mail_links.stop_url(donor)}
     with force_locale(lang):
         subject = gettext("QST Future Fund: your sign-in link")
-        body = render_template("email/donor_sign_in.txt", url=link_for(token), minutes=minutes,
-                               name=known[0].name)
-    mail.queue(to=known[0].email, subject=subject, body=body, kind="donor_sign_in")
+        body = render_template("email/donor_sign_in.txt", **values).lstrip("\n")
+        html = render_template("email/_text.html", subject=subject, body=render_template(
+            "email/donor_sign_in.txt", in_html=True, **values).strip(), **values)
+    mail.queue(to=donor.email, subject=subject, body=body, html=html, kind="donor_sign_in",
+               donor=donor)
     db.session.commit()
     mail.deliver_committed()
     return True
@@ -128,29 +143,97 @@ def sign_in_with(token):
     return row.email
 
 
-def update_address(*, donor, postal_code, address, actor, lang):
-    """Change where future receipts are addressed; receipts already issued keep theirs. Commits."""
+def update_address(*, donor, postal_code, actor, lang, address=None, prefecture="", city="",
+                   street="", building="", receipt_delivery=None):
+    """Change where (and how) future receipts go; receipts already issued keep theirs. Commits.
+
+    The address comes in the form's parts (prefecture, city, street, building)
+    or, from older forms, as one line in `address`.
+    """
     with force_locale(lang):
-        return _update_address(donor, postal_code, address, actor)
+        return _update_address(donor, postal_code, actor, address=address, prefecture=prefecture,
+                               city=city, street=street, building=building,
+                               receipt_delivery=receipt_delivery)
 
 
-def _update_address(donor, postal_code, address, actor):
-    digits = unicodedata.normalize("NFKC", postal_code or "").replace("〒", "").replace("-", "").strip()
-    address = unicodedata.normalize("NFKC", address or "").strip() if address else ""
+def _clean(text):
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _update_address(donor, postal_code, actor, *, address, prefecture, city, street, building,
+                    receipt_delivery):
+    digits = _clean(postal_code).replace("〒", "").replace("-", "")
+    parts = {"prefecture": _clean(prefecture), "city": _clean(city), "street": _clean(street),
+             "building": _clean(building)}
     errors = {}
     if not (len(digits) == 7 and digits.isdigit()):
         errors["postal_code"] = gettext("Enter a 7-digit postal code (e.g. 263-8555).")
-    if not address:
-        errors["address"] = gettext("This field is required.")
-    elif len(address) > 500:
+    if address is None or parts["prefecture"]:
+        if parts["prefecture"] not in postal.PREFECTURES:
+            errors["prefecture"] = gettext("Please choose a prefecture.")
+        for key in ("city", "street"):
+            if not parts[key]:
+                errors[key] = gettext("This field is required.")
+        address = postal.full_address(**parts)
+    else:
+        address = _clean(address)
+        parts = {}
+        if not address:
+            errors["address"] = gettext("This field is required.")
+    if len(address) > 500:
         errors["address"] = gettext("Use at most 500 characters.")
+    if receipt_delivery not in (None, "email", "post"):
+        errors["receipt_delivery"] = gettext("Please choose one of the options.")
     if errors:
         raise ValidationFailed(gettext("Please check the highlighted fields."), errors=errors)
-    before = {"postal_code": donor.postal_code, "address": donor.address}
+    before = {"postal_code": donor.postal_code, "address": donor.address,
+              "receipt_delivery": donor.receipt_delivery}
     donor.postal_code = f"{digits[:3]}-{digits[3:]}"
     donor.address = address
+    for key, value in parts.items():
+        setattr(donor, key, value)
+    if receipt_delivery:
+        donor.receipt_delivery = receipt_delivery
     audit.record(actor, "donor.address_changed", donor, before=before,
-                 after={"postal_code": donor.postal_code, "address": donor.address})
+                 after={"postal_code": donor.postal_code, "address": donor.address,
+                        "receipt_delivery": donor.receipt_delivery})
+    db.session.commit()
+    return donor
+
+
+def set_mail_preferences(*, donor, wants_news, wants_reports, actor):
+    """What the donor chose on their page: news, and 活動報告 of what they supported. Commits."""
+    before = {"wants_news": donor.wants_news, "wants_reports": donor.wants_reports}
+    donor.wants_news, donor.wants_reports = bool(wants_news), bool(wants_reports)
+    donor.mail_preferences_at = clock.now()
+    audit.record(actor, "donor.mail_preferences", donor, before=before,
+                 after={"wants_news": donor.wants_news, "wants_reports": donor.wants_reports})
+    db.session.commit()
+    return donor
+
+
+# --- non-essential mail ------------------------------------------------------------
+
+def donor_from_stop_token(token, lang):
+    """The donor a mail's stop link names, else NotFound (tampered, or the address changed)."""
+    try:
+        donor_id, email = mail_links.read_stop_token(token)
+    except LinkInvalid:
+        donor_id, email = None, None
+    donor = db.session.get(Donor, donor_id) if donor_id else None
+    if donor is None or donor.email.lower() != email:
+        with force_locale(lang):
+            raise NotFound(gettext("This link is not valid."))
+    return donor
+
+
+def stop_non_essential_mail(*, donor, actor):
+    """No more news or 活動報告 for this donor; mail about their own gifts goes on. Commits."""
+    before = {"wants_news": donor.wants_news, "wants_reports": donor.wants_reports}
+    donor.wants_news = False
+    donor.wants_reports = False
+    donor.mail_preferences_at = clock.now()
+    audit.record(actor, "donor.mail_stopped", donor, before=before)
     db.session.commit()
     return donor
 

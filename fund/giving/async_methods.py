@@ -7,7 +7,7 @@ expires them; this module records the gift, asks Stripe, and mails the donor
 how to pay. The payment stays pending until Stripe reports
 `payment_intent.succeeded`, which settles it like any other gift.
 """
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -17,7 +17,7 @@ from fund.core.extensions import db
 from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
-from fund.giving import gifts
+from fund.giving import card, donor_mail, gifts
 from fund.payments import instructions as payment_instructions
 from fund.payments import services as payments
 from fund.payments.models import ASYNC_METHODS, PaymentState
@@ -65,6 +65,8 @@ def start_async_donation(*, data, method, lang):
         wants_receipt=data["wants_receipt"], publish_name=data["publish_name"],
         message=data["message"],
         audit_data={"destination": destination.key, "method": method})
+    # The リターン is held from now; it is given back if the payment never arrives.
+    card.claim_reward(payment.donation, data, destination, lang)
     db.session.commit()
 
     metadata = payments.intent_metadata(payment)
@@ -124,13 +126,12 @@ def _instructions_mail(payment, instructions):
     lang = donation.locale
     with force_locale(lang):
         subject = str(INSTRUCTION_SUBJECTS[payment.method])
-        body = render_template(
-            "email/instructions.txt", donation=donation, donor=donation.donor,
-            payment=payment, instructions=instructions, amount=format_yen(payment.amount),
-            expires=expires_text(instructions, lang), pay_url=pay_url(donation),
-            purpose=donation.purpose(lang), store_names=STORE_NAMES)
-    return mail.queue(to=donation.donor.email, subject=subject, body=body,
-                      kind=f"instructions_{payment.method}", donation=donation)
+    return donor_mail.queue(
+        "instructions", lang=lang, donor=donation.donor, subject=subject,
+        kind=f"instructions_{payment.method}", donation=donation, payment=payment,
+        instructions=instructions, amount=format_yen(payment.amount),
+        expires=expires_text(instructions, lang), pay_url=pay_url(donation),
+        purpose=donation.purpose(lang), store_names=STORE_NAMES)
 
 
 STORE_NAMES = {"familymart": "ファミリーマート / FamilyMart", "lawson": "ローソン / Lawson",

@@ -7,7 +7,9 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from fund.core import audit
-from fund.core.errors import Conflict, PaymentDeclined, PaymentUnavailable
+from fund.campaigns import rewards
+from fund.core.errors import (Conflict, FundError, PaymentDeclined, PaymentUnavailable,
+                              ValidationFailed)
 from fund.core.extensions import db
 from fund.core.i18n import gettext_for
 from fund.donors import services as donors
@@ -47,8 +49,27 @@ def start_card_donation(*, data, card_token, lang, checkout_key=None):
         if existing is None:
             raise
         return _resume(existing, data, card_token, lang)
+    claim_reward(payment.donation, data, destination, lang)
     db.session.commit()
     return _charge(payment, card_token)
+
+
+def claim_reward(donation, data, destination, lang):
+    """Take the リターン the donor chose (no commit); refused with a message, nothing kept."""
+    if not data.get("reward_tier"):
+        return None
+    if destination.campaign is None:
+        db.session.rollback()
+        raise ValidationFailed(gettext_for(lang, "This reward does not exist."),
+                               errors={"reward_tier": "not_here"})
+    try:
+        tier = rewards.claim(tier_id=data["reward_tier"], campaign=destination.campaign,
+                             amount=donation.amount, lang=lang)
+    except FundError:
+        db.session.rollback()
+        raise
+    donation.reward_tier_id = tier.id
+    return tier
 
 
 def _donation_for_checkout(checkout_key):

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
+from fund.giving.reference import new_reference
 from fund.payments.models import (DISPUTE_OPEN_STATES, REFUND_OPEN_STATES, DisputeState,
                                   PaymentState, RefundState)
 
@@ -23,6 +24,8 @@ class Donation(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     # Shown in URLs (thank-you page) instead of the sequential id.
     public_id = db.Column(db.String(32), nullable=False, unique=True, default=_public_id)
+    # What a person reads over the phone or types into the office's search: QF-7K3M-9P2X.
+    reference = db.Column(db.String(12), nullable=False, unique=True, default=new_reference)
     # One per rendering of the donation form: a resubmission of the same form
     # (double click, "try again" after an outage) resumes this donation with
     # the same Stripe idempotency keys instead of charging a second time.

@@ -8,7 +8,7 @@ failed renewal makes the pledge past_due and tells the donor; the donor
 """
 import logging
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +19,7 @@ from fund.core.extensions import db
 from fund.core.i18n import gettext_for
 from fund.core.money import format_yen
 from fund.donors import services as donors
-from fund.giving import gifts, pledge_links
+from fund.giving import donor_mail, gifts, pledge_links
 from fund.giving.models import PLEDGE_TRANSITIONS as TRANSITIONS
 from fund.giving.models import Pledge, PledgeInvoice, PledgeStatus
 from fund.payments import services as payments
@@ -249,15 +249,14 @@ def pledge_mail(pledge, kind, **extra):
     with force_locale(lang):
         subject = str(PLEDGE_SUBJECTS[f"{kind}_receipt" if receipt else kind]) % (
             {"number": receipt.number} if receipt else {})
-        body = render_template(
-            f"email/pledge_{kind}.txt", pledge=pledge, donor=pledge.donor,
-            amount=format_yen(amount),
-            purpose=pledge.purpose(lang), cancel_url=pledge_links.cancel_url(pledge),
-            receipt_url=links.receipt_url(receipt) if receipt else None,
-            max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
-            preference=pledge.donor.receipt_preference, **extra)
-    return mail.queue(to=pledge.donor.email, subject=subject, body=body, kind=f"pledge_{kind}",
-                      receipt=receipt, donation=extra.get("donation"))
+    extra.pop("receipt", None)
+    return donor_mail.queue(
+        f"pledge_{kind}", lang=lang, donor=pledge.donor, subject=subject, kind=f"pledge_{kind}",
+        receipt=receipt, pledge=pledge, amount=format_yen(amount),
+        purpose=pledge.purpose(lang), cancel_url=pledge_links.cancel_url(pledge),
+        receipt_url=links.receipt_url(receipt) if receipt else None,
+        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        preference=pledge.donor.receipt_preference, **extra)
 
 
 # --- webhook handlers (registered with fund.payments.webhooks.handles) ---------

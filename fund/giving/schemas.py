@@ -12,6 +12,7 @@ from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, valid
 from flask_babel import lazy_gettext as _l
 
 from fund.core.money import AmountError, parse_yen
+from fund.donors.postal import PREFECTURES, full_address
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POSTAL = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
@@ -38,6 +39,8 @@ ERROR_TEXTS = {
     "error.characters": _l(
         "This field contains characters that cannot be stored; please remove them."),
     "error.monthly_card_only": _l("Monthly giving is by card only."),
+    "error.privacy": _l("Please read and accept the privacy policy to continue."),
+    "error.prefecture": _l("Please choose a prefecture."),
 }
 
 
@@ -79,10 +82,27 @@ class DonationCreateSchema(Schema):
     name_kana = _text(200, required=False)
     email = fields.String(required=True, error_messages=REQUIRED)
     postal_code = fields.String(load_default="")
+    # The address in the form's parts; `address` (one line) is what older forms and
+    # API clients send instead.
+    prefecture = fields.String(load_default="", validate=validate.OneOf(
+        ("",) + PREFECTURES, error="error.prefecture"))
+    city = _text(200, required=False)
+    street = _text(200, required=False)
+    building = _text(200, required=False)
     address = _text(500, required=False)
     phone = _text(32, required=False)
     wants_receipt = fields.Boolean(load_default=False)
     publish_name = fields.Boolean(load_default=False)
+    # 郵送: the office prints the receipt and posts it.
+    receipt_delivery = fields.String(
+        load_default="email", validate=validate.OneOf(("email", "post"), error="error.choice"))
+    # Non-essential mail (news, appeals): only with consent, off by default.
+    wants_news = fields.Boolean(load_default=False)
+    # The リターン chosen on a campaign page (fund.campaigns.rewards claims it).
+    reward_tier = fields.Integer(load_default=None, strict=False,
+                                 error_messages={"invalid": "error.choice"})
+    agree_privacy = fields.Boolean(required=True, error_messages={
+        "required": "error.privacy", "null": "error.privacy"})
     message = _text(2000, required=False)
     payment_method = fields.String(
         load_default="card",
@@ -111,7 +131,7 @@ class DonationCreateSchema(Schema):
                 value = value.strip()
                 data[key] = value
                 if value == "" and key not in ("message", "phone", "company_name",
-                                                "representative", "amount"):
+                                                "representative", "amount", "building"):
                     data.pop(key)
         if data.get("amount") == "":
             data.pop("amount")
@@ -121,15 +141,23 @@ class DonationCreateSchema(Schema):
                 data[key] = unicodedata.normalize("NFKC", data[key]).replace("〒", "").strip()
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_receipt_fields(self, data, **kwargs):
         if data.get("wants_receipt"):
-            missing = {key: ["error.required"] for key in ("name_kana", "postal_code", "address")
-                       if not data.get(key)}
+            needed = ["name_kana", "postal_code"]
+            if not data.get("address"):
+                needed += ["prefecture", "city", "street"]
+            missing = {key: ["error.prefecture" if key == "prefecture" else "error.required"]
+                       for key in needed if not data.get(key)}
             if missing:
                 raise ValidationError(missing)
 
-    @validates_schema
+    @validates("agree_privacy")
+    def check_privacy(self, value, **kwargs):
+        if value is not True:
+            raise ValidationError("error.privacy")
+
+    @validates_schema(skip_on_field_errors=False)
     def check_characters(self, data, **kwargs):
         # NUL and other control characters cannot be stored (PostgreSQL refuses NUL)
         # nor printed on a receipt; tabs and line breaks in the message are kept.
@@ -163,13 +191,13 @@ class DonationCreateSchema(Schema):
         if value and not PHONE.match(value.translate(_FULLWIDTH)):
             raise ValidationError("error.phone")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_monthly(self, data, **kwargs):
         # Stripe subscriptions charge a saved card; konbini and transfers are one-off.
         if data.get("frequency") == "monthly" and data.get("payment_method", "card") != "card":
             raise ValidationError({"payment_method": ["error.monthly_card_only"]})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_corporation(self, data, **kwargs):
         if data.get("donor_kind") == "corporation":
             errors = {key: ["error.required"] for key in ("company_name", "representative")
@@ -187,6 +215,9 @@ class DonationCreateSchema(Schema):
     def load_form(self, form):
         """Load and normalise; the postal code is stored as 123-4567."""
         result = self.load(form)
+        if not result["address"] and result["prefecture"]:
+            result["address"] = full_address(result["prefecture"], result["city"],
+                                             result["street"], result["building"])
         digits = result["postal_code"].translate(_FULLWIDTH).replace("-", "")
         result["postal_code"] = f"{digits[:3]}-{digits[3:]}" if digits else ""
         if result.get("phone"):

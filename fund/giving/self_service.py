@@ -6,7 +6,6 @@ the address from the session, never an id from the request alone).
 """
 from dataclasses import dataclass
 
-from flask import render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +14,7 @@ from fund.core.errors import Conflict, NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.donors import services as donors
 from fund.core.money import format_yen
-from fund.giving import pledge_links
+from fund.giving import donor_mail, pledge_links
 from fund.giving.models import Donation, Pledge, PledgeStatus
 from fund.payments.models import Payment
 from fund.payments.stripe import methods as stripe_methods
@@ -97,10 +96,10 @@ def _amount_changed_mail(pledge, previous):
     with force_locale(pledge.locale):
         subject = gettext("QST Future Fund: your monthly gift is now %(amount)s",
                           amount=format_yen(pledge.amount))
-        body = render_template("email/pledge_changed.txt", donor=pledge.donor,
-                               previous=format_yen(previous), amount=format_yen(pledge.amount),
-                               cancel_url=pledge_links.cancel_url(pledge))
-    return mail.queue(to=pledge.donor.email, subject=subject, body=body, kind="pledge_changed")
+    return donor_mail.queue(
+        "pledge_changed", lang=pledge.locale, donor=pledge.donor, subject=subject,
+        kind="pledge_changed", previous=format_yen(previous), amount=format_yen(pledge.amount),
+        cancel_url=pledge_links.cancel_url(pledge))
 
 
 def card_update_url(*, pledge, return_url):

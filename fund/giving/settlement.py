@@ -8,14 +8,14 @@ payment's transaction and never commits; the sender commits and sends the mail.
 """
 import logging
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale, gettext
 
-from fund.core import mail, signals
+from fund.core import signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.core.money import format_yen
-from fund.giving import pledges
+from fund.giving import donor_mail, pledges
 from fund.receipts import issuing as receipts
 from fund.receipts import links
 
@@ -53,21 +53,20 @@ def settle_gift(*, donation, actor):
 
 
 def thank_you_mail(donation, receipt):
-    """Queue the thank-you mail of a one-off gift, in the donor's language."""
-    with force_locale(donation.locale):
+    """Queue the thank-you mail of a one-off gift, in the donor's language (text and HTML)."""
+    lang = donation.locale
+    with force_locale(lang):
         if receipt:
             subject = gettext("QST Future Fund: thank you for your gift (receipt %(number)s)",
                               number=receipt.number)
         else:
             subject = gettext("QST Future Fund: thank you for your gift")
-        body = render_template(
-            "email/thanks.txt", donation=donation, donor=donation.donor,
-            amount=format_yen(donation.amount), receipt=receipt,
-            receipt_url=links.receipt_url(receipt) if receipt else None,
-            max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
-            purpose=donation.purpose(donation.locale))
-    return mail.queue(to=donation.donor.email, subject=subject, body=body,
-                      kind="thanks", receipt=receipt, donation=donation)
+    return donor_mail.queue(
+        "thanks", lang=lang, donor=donation.donor, subject=subject, kind="thanks",
+        receipt=receipt, donation=donation, amount=format_yen(donation.amount),
+        receipt_url=links.receipt_url(receipt) if receipt else None,
+        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        purpose=donation.purpose(lang))
 
 
 def expired_mail(payment):
@@ -75,11 +74,10 @@ def expired_mail(payment):
     donation = payment.donation
     with force_locale(donation.locale):
         subject = gettext("QST Future Fund: your payment deadline has passed")
-        body = render_template("email/instructions_expired.txt", donation=donation,
-                               donor=donation.donor, amount=format_yen(payment.amount),
-                               method=payment.method)
-    return mail.queue(to=donation.donor.email, body=body, kind="instructions_expired",
-                      subject=subject, donation=donation)
+    return donor_mail.queue(
+        "instructions_expired", lang=donation.locale, donor=donation.donor, subject=subject,
+        kind="instructions_expired", donation=donation, amount=format_yen(payment.amount),
+        method=payment.method)
 
 
 @signals.payment_succeeded.connect

@@ -216,14 +216,15 @@ class DonorList:
     anonymous: int
 
 
-def donor_list(campaign=None, limit=500):
+def donor_list(campaign=None, limit=500, project=None):
     """芳名録: names of donors who opted in, in order of their first such gift.
 
     Publication is opt-in per gift; a donor is listed once if any of their
-    kept gifts (to this campaign, if given) allows it. Fully refunded gifts
-    do not count. Everyone else is only counted as anonymous.
+    kept gifts (to this campaign or project, if given) allows it. Fully
+    refunded gifts do not count. Everyone else is only counted as anonymous.
     """
-    scope, scope_id = ("campaign", campaign.id) if campaign is not None else FUND
+    scope, scope_id = (("campaign", campaign.id) if campaign is not None
+                       else ("project", project.id) if project is not None else FUND)
     listed = ((ScopeSupporter.scope == scope) & (ScopeSupporter.scope_id == scope_id)
               & ScopeSupporter.published.is_(True) & (ScopeSupporter.net > 0))
     name = db.case((Donor.kind == "corporation", Donor.company_name), else_=Donor.name)

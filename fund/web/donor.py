@@ -14,6 +14,7 @@ from fund.core import audit, ratelimit
 from fund.core.errors import FundError, PaymentUnavailable, ValidationFailed
 from fund.core.i18n import locale
 from fund.core.signing import LinkExpired, LinkInvalid, public_url
+from fund.donors import postal
 from fund.donors import services as donor_services
 from fund.giving import self_service
 from fund.giving.models import Pledge
@@ -68,8 +69,8 @@ def request_link():
     donor_services.request_sign_in(
         email=email, lang=locale(),
         link_for=lambda token: public_url(url_for("donor.follow_link", token=token)))
-    # The same answer whether or not the address is known.
-    return render_template("donor/sent.html", email=email)
+    # The same answer whether or not the address is known, with the address as we read it.
+    return render_template("donor/sent.html", email=donor_services.normalize_email(email))
 
 
 @bp.get("/sign-in/<token>")
@@ -95,10 +96,7 @@ def sign_out():
 
 @bp.get("/")
 def home():
-    view = self_service.overview(signed_in_email())
-    return render_template("donor/home.html", view=view, offline=gateway.is_offline(),
-                           min_amount=current_app.config["DONATION_MIN_AMOUNT"],
-                           max_amount=current_app.config["DONATION_MAX_AMOUNT"])
+    return _home()
 
 
 @bp.get("/receipts/<int:receipt_id>.pdf")
@@ -110,19 +108,38 @@ def receipt_pdf(receipt_id):
     })
 
 
+def _home(errors=None, status=200):
+    cfg = current_app.config
+    return render_template("donor/home.html", view=self_service.overview(signed_in_email()),
+                           offline=gateway.is_offline(), errors=errors or {},
+                           prefectures=postal.PREFECTURES, min_amount=cfg["DONATION_MIN_AMOUNT"],
+                           max_amount=cfg["DONATION_MAX_AMOUNT"]), status
+
+
 @bp.post("/donors/<int:donor_id>/address")
 def address(donor_id):
     donor = self_service.own_donor(donor_id, signed_in_email())
+    form = request.form
     try:
         donor_services.update_address(
-            donor=donor, postal_code=request.form.get("postal_code"),
-            address=request.form.get("address"), actor=audit.donor(donor.id), lang=locale())
+            donor=donor, postal_code=form.get("postal_code"), address=form.get("address"),
+            prefecture=form.get("prefecture", ""), city=form.get("city", ""),
+            street=form.get("street", ""), building=form.get("building", ""),
+            receipt_delivery=form.get("receipt_delivery") or None,
+            actor=audit.donor(donor.id), lang=locale())
     except ValidationFailed as err:
-        return render_template("donor/home.html", view=self_service.overview(signed_in_email()),
-                               offline=gateway.is_offline(), errors=err.errors,
-                               min_amount=current_app.config["DONATION_MIN_AMOUNT"],
-                               max_amount=current_app.config["DONATION_MAX_AMOUNT"]), 422
+        return _home({donor.id: err.errors}, status=422)
     flash(gettext("Your address is updated. Receipts already issued keep the address they show."))
+    return redirect(url_for("donor.home"))
+
+
+@bp.post("/donors/<int:donor_id>/mail")
+def mail_preferences(donor_id):
+    donor = self_service.own_donor(donor_id, signed_in_email())
+    donor_services.set_mail_preferences(
+        donor=donor, wants_news=bool(request.form.get("wants_news")),
+        wants_reports=bool(request.form.get("wants_reports")), actor=audit.donor(donor.id))
+    flash(gettext("Your mail choices are saved."))
     return redirect(url_for("donor.home"))
 
 

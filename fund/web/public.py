@@ -1,20 +1,30 @@
-"""Donor-facing pages: home, donation form, 3-D Secure step, thank-you, receipt link."""
+"""Donor-facing pages: home, the giving form, 3-D Secure step, thank-you, receipt link.
+
+The giving form keeps whatever the donor typed through every round trip: a
+refused field, a declined card, a language switch, a retry after a failed
+3-D Secure. Only the card is asked again (Stripe holds it, never our pages).
+Fields are checked as the donor types through /donate/check, which changes
+nothing, so the card element is not emptied by a mistake in another field.
+"""
 import secrets
 
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
-from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
-                              ValidationFailed)
+from fund.campaigns import rewards
 from fund.campaigns import services as campaign_services
 from fund.core import audit, clock, ratelimit
-from fund.donors import postal
-from fund.core.i18n import gettext_for, locale
+from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, PaymentUnavailable,
+                              ValidationFailed)
+from fund.core.i18n import LANGUAGES, gettext_for, locale
 from fund.core.money import format_yen
-from fund.giving import async_methods
-from fund.giving import card, pledges
+from fund.core.signing import public_url
+from fund.donors import postal
+from fund.donors import services as donor_services
+from fund.giving import async_methods, card, pledges
 from fund.giving import gifts as donations
 from fund.giving import totals as campaigns
 from fund.giving.schemas import ERROR_TEXTS, DonationCreateSchema
@@ -26,9 +36,44 @@ from fund.receipts import links
 bp = Blueprint("public", __name__)
 
 FORM_FIELDS = ("destination", "amount_choice", "amount_other", "donor_kind", "company_name",
-               "representative", "name", "name_kana", "email", "postal_code", "address",
-               "phone", "wants_receipt", "publish_name", "message", "payment_method",
-               "frequency", "receipt_preference")
+               "representative", "name", "name_kana", "email", "postal_code", "prefecture",
+               "city", "street", "building", "phone", "wants_receipt", "receipt_delivery",
+               "publish_name", "agree_privacy", "wants_news", "message", "payment_method",
+               "frequency", "receipt_preference", "reward_tier")
+FLAGS = ("wants_receipt", "publish_name", "agree_privacy", "wants_news")
+# How many of this browser's recent gifts it may see again with their details (retry, thanks).
+REMEMBERED_GIFTS = 5
+
+
+@bp.app_context_processor
+def fund_contact():
+    """The office's contact, in every page's footer."""
+    cfg = current_app.config
+    return {"contact": {"email": cfg["FUND_CONTACT_EMAIL"], "phone": cfg["FUND_CONTACT_PHONE"],
+                        "address": cfg["FUND_CONTACT_ADDRESS"]}}
+
+
+def _remember_gift(donation):
+    """This browser started the gift: it may refill the form from it and see its address."""
+    kept = [pid for pid in session.get("gifts", []) if pid != donation.public_id]
+    session["gifts"] = (kept + [donation.public_id])[-REMEMBERED_GIFTS:]
+
+
+def _own_gift(donation):
+    return donation.public_id in session.get("gifts", [])
+
+
+@bp.app_errorhandler(CSRFError)
+def session_lost(err):
+    """A form sent from a page whose session has gone (expired, cookies cleared, a new tab).
+
+    The giving form comes back with everything typed and a fresh token; any other
+    form gets the error page in the visitor's language.
+    """
+    message = _("This page had been open for too long, so it was not sent. Please check it and send it again.")
+    if request.endpoint in ("public.donate", "public.donate_language"):
+        return _form_page(_typed_values(), payment_error=message, status=400)
+    return render_template("error.html", status=400, message=message), 400
 
 
 @bp.get("/")
@@ -36,6 +81,12 @@ def home():
     campaign_list, progress, projects = campaigns.listing()
     return render_template("public/home.html", campaigns=campaign_list, progress=progress,
                            projects=projects)
+
+
+@bp.get("/privacy")
+def privacy():
+    """プライバシーポリシー: what the fund keeps about a donor, why, and for how long."""
+    return render_template("public/privacy.html")
 
 
 @bp.get("/postal-codes/<code>.json")
@@ -61,7 +112,28 @@ def donors():
     return render_template("public/donors.html", campaign=campaign, listing=listing)
 
 
-def _form_page(values, errors=None, payment_error=None, status=200):
+# --- the giving form --------------------------------------------------------------
+
+def _presets(destination, lang):
+    """The amount tiles: the office's amounts for this destination, each with what it
+    does (「¥3,000で試料1件を分析」), else the fund's usual amounts."""
+    owner = destination.campaign or destination.project
+    if owner is not None and owner.presets:
+        return [{"amount": p.amount, "does": p.label(lang)} for p in owner.presets]
+    return [{"amount": amount, "does": None}
+            for amount in current_app.config["DONATION_PRESETS"]]
+
+
+def _amount_values(values, amount, destination, lang):
+    """Select the tile of `amount`, or type it into "other"."""
+    if str(amount) in {str(p["amount"]) for p in _presets(destination, lang)}:
+        values["amount_choice"], values["amount_other"] = str(amount), ""
+    else:
+        values["amount_choice"], values["amount_other"] = "other", str(amount)
+    return values
+
+
+def _form_page(values, errors=None, payment_error=None, status=200, notice=None):
     cfg = current_app.config
     lang = locale()
     now = clock.now()
@@ -72,25 +144,73 @@ def _form_page(values, errors=None, payment_error=None, status=200):
         destination = donations.resolve_destination("general", lang)
         errors = dict(errors or {})
         errors.setdefault("destination", _("This destination does not exist or no longer accepts gifts."))
+    presets = _presets(destination, lang)
+    offered = [str(p["amount"]) for p in presets]
+    if values.get("amount_choice") not in offered + ["other"]:
+        # The amount chosen for another destination: this one's middle tile, or what was typed.
+        if values.get("amount_choice", "").isdigit() and values.get("amount_choice") != "5000":
+            values = dict(values, amount_other=values["amount_choice"], amount_choice="other")
+        else:
+            values = dict(values, amount_choice=offered[min(1, len(offered) - 1)])
     return render_template(
         "public/donate.html", values=values, errors=errors or {}, payment_error=payment_error,
-        destination=destination, destination_title=destination.title(lang),
-        campaigns=[c for c in campaign_list if c.is_open(now)],
-        projects=projects, presets=cfg["DONATION_PRESETS"], min_amount=cfg["DONATION_MIN_AMOUNT"],
+        notice=notice, destination=destination, destination_title=destination.title(lang),
+        campaigns=[c for c in campaign_list if c.is_open(now)], projects=projects,
+        presets=presets, min_amount=cfg["DONATION_MIN_AMOUNT"],
+        tiers=rewards.tiers_with_remaining(destination.campaign) if destination.campaign else [],
         max_amount=cfg["DONATION_MAX_AMOUNT"], stripe_js=gateway.js_url(),
         stripe_key=cfg["STRIPE_PUBLISHABLE_KEY"], offline=gateway.is_offline(),
         methods=async_methods.available_methods(), konbini_min=async_methods.KONBINI_MIN,
-        konbini_max=async_methods.KONBINI_MAX,
+        konbini_max=async_methods.KONBINI_MAX, prefectures=postal.PREFECTURES,
     ), status
+
+
+def _defaults(destination="general"):
+    return {"destination": destination, "donor_kind": "individual",
+            "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
+            "frequency": "once", "receipt_preference": "per_gift", "receipt_delivery": "email",
+            "checkout_key": secrets.token_urlsafe(24)}
 
 
 @bp.get("/donate")
 def donate_form():
-    values = {"destination": request.args.get("to", "general"), "donor_kind": "individual",
-              "amount_choice": "5000", "wants_receipt": "y", "payment_method": "card",
-              "frequency": "once", "receipt_preference": "per_gift",
-              "checkout_key": secrets.token_urlsafe(24)}
+    """The form, for `?to=` (campaign:<slug>, project:<slug>), with `?amount=` and `?reward=`
+    chosen on the campaign page."""
+    values = _defaults(request.args.get("to", "general"))
+    amount = request.args.get("amount", "")
+    if amount.isdigit():
+        try:
+            destination = donations.resolve_destination(values["destination"], locale())
+        except NotFound:
+            destination = donations.resolve_destination("general", locale())
+        _amount_values(values, int(amount), destination, locale())
+    if request.args.get("reward", "").isdigit():
+        values["reward_tier"] = request.args["reward"]
     return _form_page(values)
+
+
+def _typed_values():
+    """What the donor typed, as the form sends it (never the card: Stripe holds that)."""
+    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    # Kept through error pages: a resubmission of this form resumes its donation.
+    values["checkout_key"] = request.form.get("checkout_key", "").strip()[:64] \
+        or secrets.token_urlsafe(24)
+    return values
+
+
+def _load(values):
+    """(data, None) when the form is complete, else (None, errors in the page's language)."""
+    cfg = current_app.config
+    data_in = {key: value for key, value in values.items()
+               if value != "" and key in FORM_FIELDS and key not in FLAGS}
+    for flag in FLAGS:
+        data_in[flag] = bool(values.get(flag))
+    schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
+                                  max_amount=cfg["DONATION_MAX_AMOUNT"])
+    try:
+        return schema.load_form(data_in), None
+    except ValidationError as err:
+        return None, _translate_errors(err.messages)
 
 
 def _translate_errors(messages):
@@ -110,22 +230,79 @@ def _translate_errors(messages):
     return out
 
 
+@bp.post("/donate/check")
+def donate_check():
+    """The form's fields checked as the donor types: {errors: {field: message}}; changes nothing."""
+    _data, errors = _load(_typed_values())
+    return jsonify(errors=errors or {})
+
+
+@bp.post("/donate/language")
+def donate_language():
+    """The form's language switch: the same form in `lang`, everything typed kept."""
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        request.environ["fund.locale"] = lang
+    return _form_page(_typed_values())
+
+
+@bp.get("/donate/again/<public_id>")
+def donate_again(public_id):
+    """「もう一度寄附する」: the form again, for the same destination and amount.
+
+    The browser that started the gift gets back everything it typed (not the
+    card); any other browser only the destination and the amount.
+    """
+    donation = donations.donation_by_public_id(public_id)
+    values = _defaults(_destination_key(donation))
+    try:
+        destination = donations.resolve_destination(values["destination"], locale())
+    except NotFound:  # the campaign has ended since: the general fund
+        values["destination"] = "general"
+        destination = donations.resolve_destination("general", locale())
+    _amount_values(values, donation.amount, destination, locale())
+    if donation.reward_tier_id:
+        values["reward_tier"] = str(donation.reward_tier_id)
+    notice = None
+    if _own_gift(donation):
+        values.update(_typed_by_donor(donation))
+        notice = _("Everything you typed is kept. Please enter your card details again.")
+    return _form_page(values, notice=notice)
+
+
+def _destination_key(donation):
+    if donation.campaign is not None:
+        return f"campaign:{donation.campaign.slug}"
+    if donation.project is not None:
+        return f"project:{donation.project.slug}"
+    return "general"
+
+
+def _typed_by_donor(donation):
+    """The form's fields as the donor filled them in for this gift."""
+    donor = donation.donor
+    return {
+        "donor_kind": donor.kind, "company_name": donor.company_name or "",
+        "representative": donor.representative or "", "name": donor.name,
+        "name_kana": donor.name_kana, "email": donor.email, "postal_code": donor.postal_code,
+        "prefecture": donor.prefecture, "city": donor.city, "street": donor.street,
+        "building": donor.building, "phone": donor.phone or "",
+        "wants_receipt": "y" if donation.wants_receipt else "",
+        "receipt_delivery": donor.receipt_delivery,
+        "publish_name": "y" if donation.publish_name else "", "message": donation.message,
+        "agree_privacy": "y", "wants_news": "y" if donor.wants_news else "",
+    }
+
+
 @bp.post("/donate")
 def donate():
     cfg = current_app.config
-    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
-    data_in = {key: value for key, value in values.items() if value != ""}
-    # Kept through error pages: a resubmission of this form resumes its donation.
-    checkout_key = request.form.get("checkout_key", "").strip()[:64] or secrets.token_urlsafe(24)
-    values["checkout_key"] = checkout_key
-    for flag in ("wants_receipt", "publish_name"):
-        data_in[flag] = bool(request.form.get(flag))
-    schema = DonationCreateSchema(min_amount=cfg["DONATION_MIN_AMOUNT"],
-                                  max_amount=cfg["DONATION_MAX_AMOUNT"])
-    try:
-        data = schema.load_form(data_in)
-    except ValidationError as err:
-        return _form_page(values, _translate_errors(err.messages), status=422)
+    values = _typed_values()
+    checkout_key = values["checkout_key"]
+    data, errors = _load(values)
+    if errors:
+        return _form_page(values, errors, status=422)
     if not ratelimit.hit("donate", request.remote_addr, cfg["DONATION_RATE_LIMIT"]):
         return _form_page(values, payment_error=_("Too many attempts from your connection. Please wait a few minutes and try again."), status=429)
     if data["payment_method"] not in async_methods.available_methods():
@@ -140,7 +317,7 @@ def donate():
         return _monthly_donation(values, data, token)
     try:
         payment = card.start_card_donation(data=data, card_token=token, lang=locale(),
-                                                checkout_key=checkout_key)
+                                           checkout_key=checkout_key)
     except PaymentDeclined:
         # A new attempt with another card is a new checkout.
         values["checkout_key"] = secrets.token_urlsafe(24)
@@ -153,8 +330,15 @@ def donate():
                           status=503)
     except Conflict as err:
         values["checkout_key"] = secrets.token_urlsafe(24)
+        if err.code == "sold_out":
+            return _form_page(values, {"reward_tier": err.message}, status=409)
         return _form_page(values, payment_error=err.message, status=409)
+    except (ValidationFailed, NotFound) as err:
+        if "reward_tier" not in err.errors and err.code != "reward_tier":
+            raise
+        return _form_page(values, {"reward_tier": err.message}, status=422)
     donation = payment.donation
+    _remember_gift(donation)
     if donations.needs_action(payment):
         return redirect(url_for("public.authenticate", public_id=donation.public_id))
     return redirect(url_for("public.thanks", public_id=donation.public_id))
@@ -170,9 +354,14 @@ def _async_donation(values, data):
     except PaymentUnavailable:
         return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
+    except (Conflict, NotFound) as err:
+        if err.code not in ("sold_out", "reward_tier"):
+            raise
+        return _form_page(values, {"reward_tier": err.message}, status=409)
     except FundError:
         return _form_page(values, payment_error=_("This payment method is not available here."),
                           status=402)
+    _remember_gift(payment.donation)
     return redirect(url_for("public.pay", public_id=payment.donation.public_id))
 
 
@@ -191,6 +380,7 @@ def _monthly_donation(values, data, token):
         return _form_page(values, payment_error=_("We could not reach the payment service. You have not been charged twice; please try again."),
                           status=503)
     if pledge.donations:
+        _remember_gift(pledge.donations[0])
         return redirect(url_for("public.thanks", public_id=pledge.donations[0].public_id))
     # First invoice not recorded yet (its webhook will): thank them for the pledge itself.
     return render_template("public/pledge_thanks.html", pledge=pledge,
@@ -233,6 +423,17 @@ def cancel_pledge(token):
         purpose=pledge.purpose(lang) or gettext_for(lang, "General fund (unrestricted)")), status
 
 
+@bp.route("/mail/stop/<token>", methods=["GET", "POST"])
+def stop_mail(token):
+    """The link in every donor mail: GET asks, POST stops news and 活動報告 (one click)."""
+    donor = donor_services.donor_from_stop_token(token, locale())
+    done = False
+    if request.method == "POST":
+        donor_services.stop_non_essential_mail(donor=donor, actor=audit.donor(donor.id))
+        done = True
+    return render_template("public/mail_stop.html", token=token, done=done, donor=donor)
+
+
 @bp.get("/donations/<public_id>/authenticate")
 def authenticate(public_id):
     donation = donations.donation_by_public_id(public_id)
@@ -265,9 +466,30 @@ def thanks(public_id):
     auth_failed = request.args.get("auth") == "failed" or (
         payment is not None and payment.state == "failed"
         and payment.failure_code == "payment_intent_authentication_failure")
-    return render_template("public/thanks.html", donation=donation, payment=payment,
-                           amount=format_yen(donation.amount), auth_failed=auth_failed,
-                           status=donation.status)
+    lang = locale()
+    title = donation.purpose(lang) or _("General fund (unrestricted)")
+    return render_template(
+        "public/thanks.html", donation=donation, payment=payment, donor=donation.donor,
+        amount=format_yen(donation.amount), auth_failed=auth_failed, status=donation.status,
+        # The address in full only for the browser that typed it.
+        email=donation.donor.email if _own_gift(donation) else mask_email(donation.donor.email),
+        share_url=public_url(_destination_page(donation)),
+        share_text=_("I supported %(title)s through the QST Future Fund.", title=title))
+
+
+def _destination_page(donation):
+    """The public page a shared link points to: the campaign's or project's, else the home page."""
+    if donation.campaign is not None:
+        return url_for("destinations.campaign", slug=donation.campaign.slug)
+    if donation.project is not None:
+        return url_for("destinations.project", slug=donation.project.slug)
+    return url_for("public.home")
+
+
+def mask_email(email):
+    """h****@example.jp: enough for the donor to recognise it, nothing for anyone else."""
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}" if domain else ""
 
 
 @bp.get("/r/<token>")

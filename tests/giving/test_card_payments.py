@@ -20,7 +20,7 @@ def pdf_text(data):
 
 
 def receipt_link(message):
-    return LINK.search(message.get_content()).group(1)
+    return LINK.search(message.get_body(("plain",)).get_content()).group(1)
 
 
 def test_card_gift_is_paid_receipted_and_mailed(client, seeded, ctx, card_token, smtp_server):
@@ -110,7 +110,7 @@ def test_no_receipt_wanted_means_mail_without_link(client, seeded, ctx, card_tok
     assert response.status_code == 302
     assert db.session.query(Receipt).count() == 0
     [mail] = smtp_server.wait_for(1)
-    assert "/r/" not in mail.get_content()
+    assert "/r/" not in mail.get_body(("plain",)).get_content()
 
 
 def test_webhook_from_localstripe_is_recorded_once(

@@ -96,7 +96,7 @@ def test_konbini_gift_pending_then_paid_issues_one_receipt(
     assert abs(instructions.expires_at.timestamp() - int(expires)) < 1
     assert async_payments.expires_text(instructions, "ja") in page
     [instructions_mail] = smtp_server.wait_for(1)
-    body = instructions_mail.get_content()
+    body = instructions_mail.get_body(("plain",)).get_content()
     assert "コンビニ" in instructions_mail["Subject"]
     assert "123456" in body and async_payments.expires_text(instructions, "ja") in body
     assert f"/donations/{payment.donation.public_id}/pay" in body
@@ -152,6 +152,8 @@ def test_konbini_voucher_expiry_is_expired_without_receipt(client, seeded, ctx, 
     assert "期限" in mails[1]["Subject"]
     page = client.get(f"/donations/{payment.donation.public_id}/pay").get_data(as_text=True)
     assert "pay-expired" in page
+    # "Try again" refills the form for the same destination (not a blank general-fund form).
+    assert f'href="/donate/again/{payment.donation.public_id}"' in page
     thanks = client.get(f"/thanks/{payment.donation.public_id}").get_data(as_text=True)
     assert "お支払い期限を過ぎた" in thanks and "カードが承認されません" not in thanks
     # A late cancellation event changes nothing more.
@@ -179,7 +181,7 @@ def test_bank_transfer_pending_then_paid(client, seeded, ctx, online, smtp_serve
     for text in ("三井住友銀行", "カエデ支店", "1234567", "ストライプジャパン（カ", "普通", "¥30,000"):
         assert text in page
     [mail] = smtp_server.wait_for(1)
-    assert "1234567" in mail.get_content() and "振込" in mail["Subject"]
+    assert "1234567" in mail.get_body(("plain",)).get_content() and "振込" in mail["Subject"]
     assert db.session.query(Receipt).count() == 0
 
     obj = made[0]

@@ -95,7 +95,7 @@ def test_sign_up_creates_subscription_and_first_gift(client, seeded, ctx, online
     assert "毎月¥5,000のご寄附をお受けします" in page
     [mail] = smtp_server.wait_for(1)
     assert receipt.number in mail["Subject"]
-    assert CANCEL_LINK.search(mail.get_content())
+    assert CANCEL_LINK.search(mail.get_body(("plain",)).get_content())
 
     # invoice.paid for that same first invoice arrives later: nothing new.
     again = _paid(client, online, "in_first", "evt_first_paid")
@@ -132,7 +132,7 @@ def test_annual_preference_leaves_receipts_for_the_summary(client, seeded, ctx, 
     assert len(pledge.donations) == 2 and all(d.wants_receipt for d in pledge.donations)
     assert db.session.query(Receipt).count() == 0
     mails = smtp_server.wait_for(2)
-    assert "年に一度" in mails[0].get_content() or "1年分" in mails[0].get_content()
+    assert "年に一度" in mails[0].get_body(("plain",)).get_content() or "1年分" in mails[0].get_body(("plain",)).get_content()
 
 
 def test_failed_renewal_marks_past_due_and_mails_once(client, seeded, ctx, online, smtp_server):
@@ -148,7 +148,7 @@ def test_failed_renewal_marks_past_due_and_mails_once(client, seeded, ctx, onlin
     assert pledge.status == "past_due"
     mails = smtp_server.wait_for(2)
     assert len(mails) == 2 and "決済ができませんでした" in mails[1]["Subject"]
-    assert CANCEL_LINK.search(mails[1].get_content())
+    assert CANCEL_LINK.search(mails[1].get_body(("plain",)).get_content())
     assert db.session.query(Donation).count() == 1
     # A later retry succeeds: the gift is recorded and the pledge is active again.
     online.remove(responses.GET, f"{so.API}/invoices/in_month_2")
@@ -160,7 +160,7 @@ def test_failed_renewal_marks_past_due_and_mails_once(client, seeded, ctx, onlin
 def test_donor_cancels_through_the_signed_link(client, seeded, ctx, online, smtp_server):
     assert _sign_up(client, online).status_code == 302
     [mail] = smtp_server.wait_for(1)
-    path = CANCEL_LINK.search(mail.get_content()).group(1)
+    path = CANCEL_LINK.search(mail.get_body(("plain",)).get_content()).group(1)
     page = client.get(path)
     assert page.status_code == 200 and "毎月¥5,000のご寄附" in page.get_data(as_text=True)
     assert db.session.query(Pledge).one().status == "active"  # GET changes nothing

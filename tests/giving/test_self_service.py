@@ -31,7 +31,7 @@ def _ask_link(client, email, lang="ja"):
 def _sign_in(client, smtp_server, email):
     smtp_server.clear()
     assert _ask_link(client, email).status_code == 200
-    body = smtp_server.wait_for(1)[0].get_body().get_content()
+    body = smtp_server.wait_for(1)[0].get_body(("plain",)).get_content()
     url = LINK.search(body).group(1)
     path = url.split("127.0.0.1", 1)[1].split("/", 1)[1]
     response = client.get("/" + path)
@@ -74,7 +74,7 @@ def test_a_link_works_once_and_not_after_it_expires(client, ctx, smtp_server):
     row = db.session.query(DonorSignIn).order_by(DonorSignIn.id.desc()).first()
     row.expires_at = clock.now() - timedelta(minutes=1)
     db.session.commit()
-    body = smtp_server.wait_for(2)[-1].get_body().get_content()
+    body = smtp_server.wait_for(2)[-1].get_body(("plain",)).get_content()
     expired = "/" + LINK.search(body).group(1).split("127.0.0.1", 1)[1].split("/", 1)[1]
     assert client.get(expired).status_code == 410
     assert client.get("/my/sign-in/not-a-token").status_code == 403
@@ -175,3 +175,32 @@ def test_another_donors_monthly_gift_cannot_be_touched(client, ctx, online, smtp
     assert online.calls == [] or all("sub_monthly_1" not in c.request.url for c in online.calls)
     db.session.refresh(theirs)
     assert (theirs.amount, theirs.status) == (5000, "active")
+
+
+def test_the_address_in_parts_the_postal_receipt_and_mail_choices(client, ctx, smtp_server):
+    person, _, _ = _receipted(email="parts@example.jp")
+    other, _, _ = _receipted(email="other@example.jp")
+    _sign_in(client, smtp_server, "parts@example.jp")
+    token = csrf_token(client, "/my/")
+    page = client.get("/my/").get_data(as_text=True)
+    assert 'name="prefecture"' in page and 'name="wants_news"' in page
+    response = client.post(f"/my/donors/{person.id}/address", data={
+        "postal_code": "263-8555", "prefecture": "千葉県", "city": "千葉市稲毛区",
+        "street": "穴川4-9-1", "building": "QST棟", "receipt_delivery": "post",
+        "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert person.address == "千葉県千葉市稲毛区穴川4-9-1 QST棟" and person.receipt_delivery == "post"
+    refused = client.post(f"/my/donors/{person.id}/address", data={
+        "postal_code": "263-8555", "prefecture": "千葉", "city": "", "street": "x",
+        "csrf_token": token})
+    assert refused.status_code == 422
+    assert refused.get_data(as_text=True).count('aria-invalid="true"') == 2
+    assert client.post(f"/my/donors/{person.id}/mail", data={
+        "wants_news": "y", "csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert (person.wants_news, person.wants_reports) == (True, False)
+    assert client.post(f"/my/donors/{other.id}/mail", data={
+        "csrf_token": token}).status_code == 404
+    db.session.expire_all()
+    assert other.wants_reports is True  # unchanged

@@ -19,10 +19,13 @@ def donation_form(**overrides):
         "name_kana": "リョウシ ハナコ",
         "email": "hanako@example.jp",
         "postal_code": "263-8555",
-        "address": "千葉県千葉市稲毛区穴川4-9-1",
+        "prefecture": "千葉県",
+        "city": "千葉市稲毛区",
+        "street": "穴川4-9-1",
         "phone": "",
         "wants_receipt": "y",
         "message": "応援しています",
+        "agree_privacy": "y",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

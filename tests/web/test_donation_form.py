@@ -31,8 +31,12 @@ def test_home_switches_to_english_and_remembers_it(client, seeded):
 def test_form_offers_presets_and_card_only_offline(client, seeded):
     page = client.get("/donate?to=project:quantum-scalpel-magnet").get_data(as_text=True)
     assert 'value="project:quantum-scalpel-magnet" selected' in page
-    for preset in ("¥3,000", "¥5,000", "¥10,000"):
+    # The project's own amounts, each with what it does; the middle one chosen.
+    for preset in ("¥3,000", "¥10,000", "¥50,000", "¥10,000で測定1日分の液体ヘリウム"):
         assert preset in page
+    assert 'name="amount_choice" value="10000" checked' in page
+    assert 'name="amount_choice" value="5000" checked' in client.get("/donate").get_data(
+        as_text=True)  # the general fund: the fund's usual amounts
     assert "クレジットカードのみ" in page
     assert "/js.stripe.com/v3/" in page
     assert 'placeholder="例: 5000"' in page
@@ -92,7 +96,10 @@ def test_missing_card_token_is_refused_and_nothing_recorded(client, seeded, ctx)
 def test_form_without_csrf_token_is_refused(client, seeded, ctx):
     response = client.post("/donate", data=donation_form(card_token="tok_x"))
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # Not Werkzeug's "The CSRF token is missing.": the form again, in Japanese, as typed.
+    assert "CSRF" not in page and "もう一度送信してください" in page
+    assert 'value="量子 花子"' in page and 'name="csrf_token" value="' in page
     assert db.session.query(Donation).count() == 0
 
 

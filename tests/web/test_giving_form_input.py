@@ -15,15 +15,17 @@ def test_postal_mark_and_full_width_email_are_accepted(client, seeded, ctx, card
 
 def test_no_receipt_means_no_japanese_address_or_furigana(client, seeded, ctx, card_token):
     response = post_donation(client, token=card_token(), wants_receipt=None, postal_code="",
-                             address="", name_kana="", name="Jane Doe")
+                             prefecture="", city="", street="", name_kana="",
+                             name="Jane Doe")
     assert response.status_code == 302
     assert db.session.query(Donation).one().wants_receipt is False
 
 
 def test_a_receipt_still_needs_the_address(client, seeded, ctx):
-    response = post_donation(client, token="tok_unused", postal_code="", address="", name_kana="")
+    response = post_donation(client, token="tok_unused", postal_code="", prefecture="",
+                             city="", street="", name_kana="")
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and page.count('aria-invalid="true"') >= 3
+    assert response.status_code == 422 and page.count('aria-invalid="true"') >= 5
     assert db.session.query(Donation).count() == 0
 
 

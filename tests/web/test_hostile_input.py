@@ -24,7 +24,7 @@ def test_markup_and_sql_are_stored_as_given_and_shown_as_text(client, seeded, ct
     assert donor.name == NAME and db.session.query(Donation).one().message == MESSAGE
     assert db.session.query(Donor).count() == 1  # the table is still there
 
-    thanks_mail = smtp_server.wait_for(1)[0].get_body().get_content()
+    thanks_mail = smtp_server.wait_for(1)[0].get_body(("plain",)).get_content()
     assert NAME in thanks_mail  # plain-text mail: the text, never interpreted
     receipt = db.session.query(Receipt).one()
     assert "<script>alert(1)</script>" in "".join(pdf_text(receipts.pdf_bytes(receipt)).split(
