@@ -14,6 +14,7 @@ from fund.core.extensions import db
 from fund.campaigns.models import Campaign
 from fund.receipts.models import Receipt, ReceiptJob
 from fund.receipts import bulk as receipt_jobs
+from fund.receipts import annual as receipt_annual
 from fund.receipts import desk
 from fund.receipts import issuing as receipts
 from fund.web import forms
@@ -96,6 +97,7 @@ def annual():
     if year is None:
         raise ValidationFailed("Choose the calendar year of the summaries.",
                                errors={"year": ["required"]})
+    receipt_annual.check_finished(year)
     job = receipt_jobs.start(kind="annual", params={"year": year}, staff=current_staff())
     return redirect(url_for("accountant.job", job_id=job.id))
 
