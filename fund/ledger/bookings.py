@@ -48,6 +48,24 @@ def bank_account():
     return accounts.get(current_app.config.get("LEDGER_BANK_ACCOUNT", accounts.DEFAULT_BANK))
 
 
+def lock_for_payment(payment, asset=None):
+    """Lock, once and in id order, every account a payment's events may touch.
+
+    A gift, its fee, a refund or a chargeback each post separately, often
+    several in one transaction (the settlement books the fee, then the success
+    books the gift). Were each posting to lock only its own accounts, one
+    transaction would lock a project and Stripe, then the general fund, while
+    another holds the general fund and waits for Stripe: a deadlock. Locking
+    the union first (the asset, Stripe, the general fund, the gift's fund) makes
+    every later lock in the transaction one it already holds. The accounts are
+    made in one fixed order too, so concurrent first uses wait rather than cross.
+    """
+    touched = [accounts.stripe(), accounts.general(), accounts.for_donation(payment.donation)]
+    if asset is not None:
+        touched.append(accounts.get(asset))
+    return lock_accounts(account.id for account in touched)
+
+
 def gift_key(payment):
     return f"gift:{payment.id}"
 
@@ -60,6 +78,7 @@ def book_gift(payment, *, actor, asset=None, memo=None):
     Japan-time date of `payment.succeeded_at`.
     """
     donation = payment.donation
+    lock_for_payment(payment, asset)
     asset = asset if asset is not None else accounts.stripe()
     day = clock.jst_date(payment.succeeded_at or clock.now())
     return post(key=gift_key(payment), category=Category.GIFT,
@@ -73,6 +92,7 @@ def book_fee(payment, *, actor, fee=None, day=None):
     fee = payment.fee if fee is None else fee
     if not fee:
         return None
+    lock_for_payment(payment)
     book_gift(payment, actor=actor)  # the fee may be known before the success is told
     return _reduce(f"fee:{payment.id}", Category.FEE, fee_fund(payment.donation), fee,
                    actor=actor, day=day or clock.jst_date(payment.succeeded_at), source=payment,
@@ -81,6 +101,7 @@ def book_fee(payment, *, actor, fee=None, day=None):
 
 def book_refund(refund, *, actor, day=None):
     payment = refund.payment
+    lock_for_payment(payment)
     book_gift(payment, actor=actor)
     return _reduce(f"refund:{refund.id}", Category.REFUND, accounts.for_donation(payment.donation),
                    refund.amount, actor=actor, day=day, source=refund,
@@ -92,6 +113,7 @@ def book_refund_failed(refund, *, actor):
     entry = _entry(f"refund:{refund.id}")
     if entry is None:
         return None
+    lock_for_payment(refund.payment)
     return post_reversal(entry, key=f"refund_failed:{refund.id}", actor=actor,
                          memo=f"返金不成立 寄附 #{refund.payment.donation_id}")
 
@@ -106,6 +128,7 @@ def book_dispute(dispute, *, actor, day=None):
     if not withdrawn(dispute):
         return None
     payment = dispute.payment
+    lock_for_payment(payment)
     book_gift(payment, actor=actor)
     return _reduce(f"dispute:{dispute.id}", Category.DISPUTE,
                    accounts.for_donation(payment.donation), dispute.amount, actor=actor, day=day,
@@ -116,6 +139,7 @@ def book_dispute_fee(dispute, *, fee, actor, day=None):
     """Book the fee Stripe charges for a dispute (known from its balance transaction)."""
     if not fee:
         return None
+    lock_for_payment(dispute.payment)
     return _reduce(f"dispute_fee:{dispute.id}", Category.DISPUTE_FEE,
                    fee_fund(dispute.payment.donation), fee, actor=actor, day=day, source=dispute,
                    memo=f"チャージバック手数料 寄附 #{dispute.payment.donation_id}")

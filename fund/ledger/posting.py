@@ -25,6 +25,7 @@ neither. It checks, before writing anything:
 It then adds the entry and its lines and keeps the account's balance and its
 day and month totals.
 """
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +38,8 @@ from fund.core.money import format_yen
 from fund.ledger import accounts as ledger_accounts
 from fund.ledger.models import (CATEGORIES, Account, Category, DayTotal, Entry, Line, MonthTotal,
                                 Side)
+
+log = logging.getLogger(__name__)
 
 MAX_KEY = 200
 MAX_MEMO = 500
@@ -122,12 +125,41 @@ def _replay(entry, resolved, key):
     return entry
 
 
+def _held():
+    """The ids of the account rows this session's current transaction has locked."""
+    # A savepoint rolled back releases the row locks taken inside it: count per savepoint.
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    held = db.session.info.get("ledger_locks")
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        db.session.info["ledger_locks"] = held
+    return held[1]
+
+
 def lock_accounts(account_ids):
-    """Lock account rows in id order (no deadlocks) and return them fresh, by id."""
+    """Lock account rows in id order and return them fresh, by id.
+
+    Idempotent within a transaction: rows it already locked are not asked
+    for again. A row lock taken later than one of a higher id can deadlock
+    against a transaction locking in id order, so a booking that will touch
+    several accounts over several postings (a gift, then its fee) locks
+    their union once, up front (`bookings.lock_for_payment`); the postings'
+    own calls then find every row held and wait for nothing.
+    """
+    wanted = sorted(set(account_ids))
+    held = _held()
+    new = [account_id for account_id in wanted if account_id not in held]
+    if not new:  # every row is ours until commit: the session's copies are current
+        return {account_id: db.session.get(Account, account_id) for account_id in wanted}
+    if new and held and new[0] < max(held):
+        log.warning("ledger: account %s locked after %s in one transaction (lock the union "
+                    "up front)", new[0], max(held))
     rows = db.session.execute(
-        db.select(Account).where(Account.id.in_(sorted(set(account_ids))))
+        db.select(Account).where(Account.id.in_(wanted))
         .order_by(Account.id).with_for_update().execution_options(populate_existing=True)
     ).scalars().all()
+    held.update(row.id for row in rows)
     return {row.id: row for row in rows}
 
 
