@@ -146,9 +146,11 @@ test-sqlite:
 audit: $(STAMP)
 	$(BIN)/python .ci/audit.py check
 
-# When online: add what PyPI reports for each pinned version to the snapshot, then commit it.
+# Rebuild the snapshot from a copy of github.com/pypa/advisory-database (a checkout or a bare
+# git dir): `make audit-refresh FROM=/path/to/advisory-database`. Without FROM (online): add
+# what OSV (or PyPI's JSON API) reports for each pinned and installed version. Then commit it.
 audit-refresh: $(STAMP)
-	$(BIN)/python .ci/audit.py refresh
+	$(BIN)/python .ci/audit.py refresh $(if $(FROM),--from $(FROM))
 
 bench: deps fonts
 	$(BIN)/python bench/receipts.py
