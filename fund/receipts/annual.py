@@ -33,6 +33,25 @@ def check_year(year):
     return year
 
 
+def is_finished(year):
+    """True once the calendar year has ended in Japan (from 1 January JST of year + 1)."""
+    return year < clock.today_jst().year
+
+
+def check_finished(year):
+    """Refuse an annual summary of a year that has not ended: it would certify gifts
+    "received from 1 January to 31 December" before December is over."""
+    check_year(year)
+    if not is_finished(year):
+        raise Conflict(
+            f"{year}年の年間寄附金受領証明書は{year + 1}年1月1日（日本時間）から発行できます。"
+            "それまでは途中経過（受領証明書ではありません）をご利用ください。 / "
+            f"The annual receipt for {year} can be issued from 1 January {year + 1} "
+            "(Japan time). Until then, an interim statement (not a receipt) is available.",
+            code="year_not_finished")
+    return year
+
+
 def year_bounds(year):
     """The calendar year in Japan as UTC-comparable aware datetimes."""
     start = datetime.combine(date(year, 1, 1), time(), tzinfo=clock.JST)
@@ -54,7 +73,9 @@ def paid_gifts(year, donor_ids=None):
 
 
 def annual_donors(year):
-    """Donors who prefer an annual summary and gave in `year`."""
+    """Donors who prefer an annual summary and gave in `year`; nobody before it ends."""
+    if not is_finished(year):
+        return []
     donor_ids = {gift.donor_id for gift in paid_gifts(year)}
     if not donor_ids:
         return []
@@ -84,7 +105,7 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
     Refuses when there are no gifts or the valid summary is already current.
     `commit=False` leaves the transaction and the SHA-256 to a bulk run.
     """
-    check_year(year)
+    check_finished(year)
     receipts.pdf_check()
     gifts = paid_gifts(year, [donor.id])
     if not gifts:

@@ -14,6 +14,8 @@ from fund.core.extensions import db
 from fund.campaigns.models import Campaign
 from fund.receipts.models import Receipt, ReceiptJob
 from fund.receipts import bulk as receipt_jobs
+from fund.receipts import annual as receipt_annual
+from fund.receipts import desk
 from fund.receipts import issuing as receipts
 from fund.web import forms
 from fund.web.auth import current_staff, guard
@@ -38,16 +40,36 @@ def index():
     query = receipt_jobs.receipt_query(**filters)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    matching = query.order_by(None).subquery()
-    total = db.session.execute(db.select(
-        db.func.count(), db.func.coalesce(db.func.sum(matching.c.amount), 0))).one()
+    totals = desk.totals(query, window=_window(filters))
     campaigns = db.session.execute(db.select(Campaign).order_by(Campaign.id)).scalars().all()
     jobs = db.session.execute(
         db.select(ReceiptJob).order_by(ReceiptJob.id.desc()).limit(10)).scalars().all()
     args = {k: v for k, v in filters.items() if v is not None}
     return render_template("accountant/index.html", rows=rows, filters=filters, args=args,
-                           count=total[0], sum=total[1], campaigns=campaigns, jobs=jobs,
+                           totals=totals, campaigns=campaigns, jobs=jobs,
                            staff=current_staff())
+
+
+def _window(filters):
+    """A fiscal year counts each gift by its own date received."""
+    if filters.get("fiscal_year") is None:
+        return None
+    return receipt_jobs.fiscal_bounds(filters["fiscal_year"])
+
+
+@bp.get("/receipts.csv")
+def receipts_csv():
+    filters = forms.query(FILTER_ARGS)
+    if filters.get("year") is None and filters.get("fiscal_year") is None:
+        raise ValidationFailed("Choose a calendar year or a fiscal year to export.",
+                               errors={"year": ["required"]})
+    text = desk.csv_text(receipt_jobs.receipt_query(**filters), window=_window(filters))
+    period = (f"FY{filters['fiscal_year']}" if filters.get("fiscal_year") is not None
+              else str(filters["year"]))
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="receipts-{period}.csv"',
+        "Cache-Control": "private, no-store",
+    })
 
 
 @bp.get("/receipts/<int:receipt_id>.pdf")
@@ -75,6 +97,7 @@ def annual():
     if year is None:
         raise ValidationFailed("Choose the calendar year of the summaries.",
                                errors={"year": ["required"]})
+    receipt_annual.check_finished(year)
     job = receipt_jobs.start(kind="annual", params={"year": year}, staff=current_staff())
     return redirect(url_for("accountant.job", job_id=job.id))
 

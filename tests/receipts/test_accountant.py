@@ -103,6 +103,7 @@ def test_export_needs_a_period(client, book, sign_in):
     assert response.status_code == 422
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_annual_summaries_in_bulk(client, ctx, sign_in, inline_jobs):
     supporters = [donor(receipt_preference="annual") for _ in range(3)]
     for person in supporters:
@@ -144,6 +145,7 @@ def test_background_job_reports_progress_until_done(app, client, ctx, sign_in):
     assert numbers == ["2026-000001", "2026-000002", "2026-000003"]
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_issue_year_is_idempotent_and_respects_preference(ctx):
     per_gift = paid_gift(at=datetime(2026, 1, 9, tzinfo=timezone.utc))
     supporter = donor(receipt_preference="annual")

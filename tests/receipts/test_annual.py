@@ -21,6 +21,7 @@ def _flat(data):
     return "".join(pdf_text(data).split())
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_annual_summary_lists_every_gift_of_the_year(ctx):
     supporter = donor(name="月額 支援子", receipt_preference="annual")
     for month in (1, 2, 3):
@@ -49,6 +50,7 @@ def test_annual_preference_skips_per_gift_receipts(ctx):
     assert receipts.covering_receipt(per_gift).kind == "single"
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_summary_takes_over_per_gift_receipts_and_is_refused_twice(ctx):
     person = donor(receipt_preference="annual")
     early = paid_gift(person, amount=5000, at=_at(1))
@@ -62,6 +64,7 @@ def test_summary_takes_over_per_gift_receipts_and_is_refused_twice(ctx):
         receipt_annual.issue_annual(donor=person, year=2026, actor=ACTOR)
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_a_late_gift_reissues_the_summary_under_its_number(ctx):
     person = donor(receipt_preference="annual")
     paid_gift(person, amount=1000, at=_at(3))
@@ -73,6 +76,7 @@ def test_a_late_gift_reissues_the_summary_under_its_number(ctx):
     assert "再発行" in pdf_text(receipts.pdf_bytes(second))
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_refund_on_a_summarised_gift_reissues_the_summary(ctx):
     person = donor(receipt_preference="annual")
     kept = paid_gift(person, amount=3000, at=_at(4))
@@ -86,6 +90,7 @@ def test_refund_on_a_summarised_gift_reissues_the_summary(ctx):
     assert receipts.covering_receipt(refunded) is None
 
 
+@pytest.mark.usefixtures("after_year_end")
 def test_no_gifts_no_summary(ctx):
     with pytest.raises(Conflict, match="no paid gifts"):
         receipt_annual.issue_annual(donor=donor(), year=2026, actor=ACTOR)

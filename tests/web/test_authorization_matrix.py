@@ -136,6 +136,7 @@ MATRIX = {
     "accountant_journal.export": (ACCOUNTANT, "/accountant/journal/"),
     "accountant.index": (ACCOUNTANT, "/accountant/"),
     "accountant.receipt_pdf": (ACCOUNTANT, "/accountant/receipts/1.pdf"),
+    "accountant.receipts_csv": (ACCOUNTANT, "/accountant/receipts.csv?year=2026"),
     "accountant.export": (ACCOUNTANT, "/accountant/exports"),
     "accountant.annual": (ACCOUNTANT, "/accountant/annual"),
     "accountant.issue": (ACCOUNTANT, "/accountant/issue"),
