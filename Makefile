@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # `make run` and `make test` are development; the app refuses to start unsafely otherwise.
 export FUND_ENV ?= development
 
-.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports
+.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports bench-ledger
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -154,6 +154,10 @@ audit-refresh: $(STAMP)
 
 bench: deps fonts
 	$(BIN)/python bench/receipts.py
+
+# Ledger speed with 1,000,000 gifts in a throwaway PostgreSQL database (bench/ledger.py).
+bench-ledger: deps postgres
+	$(BIN)/python bench/ledger.py
 
 # Throughput and latency under gunicorn on PostgreSQL with localstripe (bench/load.py).
 load: deps fonts postgres
