@@ -65,9 +65,8 @@ class Receipt(db.Model):
     voided_at = db.Column(TZDateTime)
     void_reason = db.Column(db.String(500))
     replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
-    # The first time the donor opened its link; when the 確定申告 reminder went out.
+    # The first time the donor opened its link (who still needs a reminder).
     opened_at = db.Column(TZDateTime)
-    reminded_at = db.Column(TZDateTime)
 
     lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
     donor = db.relationship("Donor")
@@ -167,32 +166,3 @@ class ReceiptJob(db.Model):
     def __repr__(self):
         return f"<ReceiptJob {self.id} {self.kind} {self.state} {self.done}/{self.total}>"
 
-
-SEASON_KINDS = ("january", "reminder")
-SEASON_STATES = ("running", "done", "failed")
-
-
-class ReceiptSeasonRun(db.Model):
-    """The January run (every annual summary issued and mailed) or the reminder of one year.
-
-    One row per year and kind: a run that stopped resumes, a finished one is not repeated.
-    """
-
-    id = db.Column(db.Integer, primary_key=True)
-    year = db.Column(db.Integer, nullable=False)
-    kind = db.Column(db.String(16), nullable=False)
-    state = db.Column(db.String(8), nullable=False, default="running")
-    total = db.Column(db.Integer, nullable=False, default=0)
-    done = db.Column(db.Integer, nullable=False, default=0)
-    message = db.Column(db.String(500))
-    started_at = db.Column(TZDateTime, nullable=False, default=utcnow)
-    finished_at = db.Column(TZDateTime)
-
-    __table_args__ = (
-        db.UniqueConstraint("year", "kind", name="uq_receipt_season_run_year_kind"),
-        db.CheckConstraint(f"kind IN {SEASON_KINDS}", name="kind"),
-        db.CheckConstraint(f"state IN {SEASON_STATES}", name="state"),
-    )
-
-    def __repr__(self):
-        return f"<ReceiptSeasonRun {self.year} {self.kind} {self.state} {self.done}/{self.total}>"
