@@ -106,6 +106,7 @@ def from_environment(env=None):
         # Donor self-service: sign-in links asked per address and per client, and how long
         # a link and a signed-in session last.
         "DONOR_SIGN_IN_RATE_LIMIT": env.get("DONOR_SIGN_IN_RATE_LIMIT", "5/600"),
+        "RECEIPT_LINK_RENEW_RATE_LIMIT": env.get("RECEIPT_LINK_RENEW_RATE_LIMIT", "3/3600"),
         "DONOR_SIGN_IN_LINK_MINUTES": _int(env.get("DONOR_SIGN_IN_LINK_MINUTES"), 30),
         "DONOR_SESSION_MINUTES": _int(env.get("DONOR_SESSION_MINUTES"), 60),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -8,7 +8,6 @@ failed renewal makes the pledge past_due and tells the donor; the donor
 """
 import logging
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -255,7 +254,7 @@ def pledge_mail(pledge, kind, **extra):
         receipt=receipt, pledge=pledge, amount=format_yen(amount),
         purpose=pledge.purpose(lang), cancel_url=pledge_links.cancel_url(pledge),
         receipt_url=links.receipt_url(receipt) if receipt else None,
-        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        link_until=links.last_day(receipt) if receipt else None,
         preference=pledge.donor.receipt_preference, **extra)
 
 

@@ -8,7 +8,6 @@ payment's transaction and never commits; the sender commits and sends the mail.
 """
 import logging
 
-from flask import current_app
 from flask_babel import force_locale, gettext
 
 from fund.core import signals
@@ -65,7 +64,7 @@ def thank_you_mail(donation, receipt):
         "thanks", lang=lang, donor=donation.donor, subject=subject, kind="thanks",
         receipt=receipt, donation=donation, amount=format_yen(donation.amount),
         receipt_url=links.receipt_url(receipt) if receipt else None,
-        max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"],
+        link_until=links.last_day(receipt) if receipt else None,
         purpose=donation.purpose(lang))
 
 

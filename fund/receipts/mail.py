@@ -4,12 +4,12 @@ The first receipt of a gift goes out with the thank-you mail
 (fund.giving.settlement); these go through the same outbox, so a failed send
 is visible at /office/mail and retried by `flask fund mail-retry`.
 """
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from fund.core.money import format_yen
-from fund.core import mail
+from fund.core import audit, clock, mail
 from fund.core.extensions import db
 from fund.receipts import links
 
@@ -31,7 +31,7 @@ def queue_receipt_mail(receipt):
         body = render_template(
             "receipts/mail.txt", receipt=receipt, name=donor.name,
             amount=format_yen(receipt.amount), url=links.receipt_url(receipt),
-            max_age_days=current_app.config["RECEIPT_LINK_MAX_AGE_DAYS"])
+            link_until=links.last_day(receipt))
     return mail.queue(to=donor.email, subject=subject, body=body, kind="receipt",
                       receipt=receipt)
 
@@ -39,5 +39,21 @@ def queue_receipt_mail(receipt):
 def send_link(receipt):
     """Queue the receipt's link for its donor, commit, and send it now."""
     queue_receipt_mail(receipt)
+    db.session.commit()
+    mail.deliver_committed()
+
+
+def record_opened(receipt):
+    """Note the first time the donor opened the receipt's link (for the filing reminder)."""
+    if receipt.opened_at is None:
+        receipt.opened_at = clock.now()
+        db.session.commit()
+
+
+def send_renewed_link(receipt):
+    """A new link for a donor whose link expired: only to the donor's address on file."""
+    queue_receipt_mail(receipt)
+    audit.record(audit.donor(receipt.donor_id), "receipt.link_renewed", receipt,
+                 number=receipt.number)
     db.session.commit()
     mail.deliver_committed()

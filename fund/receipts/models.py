@@ -65,6 +65,8 @@ class Receipt(db.Model):
     voided_at = db.Column(TZDateTime)
     void_reason = db.Column(db.String(500))
     replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+    # The first time the donor opened its link (who still needs a reminder).
+    opened_at = db.Column(TZDateTime)
 
     lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
     donor = db.relationship("Donor")
@@ -163,3 +165,4 @@ class ReceiptJob(db.Model):
 
     def __repr__(self):
         return f"<ReceiptJob {self.id} {self.kind} {self.state} {self.done}/{self.total}>"
+

@@ -32,6 +32,7 @@ from fund.payments import instructions as payment_instructions
 from fund.payments.stripe import api as gateway
 from fund.receipts import issuing as receipts
 from fund.receipts import links
+from fund.receipts import mail as receipt_mail
 
 bp = Blueprint("public", __name__)
 
@@ -498,10 +499,27 @@ def receipt_pdf(token):
     try:
         receipt = links.receipt_from_token(token)
     except links.LinkExpired:
-        abort(410, description=_("This link has expired. Please contact the QST Future Fund office."))
+        return render_template("public/receipt_expired.html", token=token, sent=False), 410
     except links.LinkInvalid:
         abort(403, description=_("This link is not valid."))
+    receipt_mail.record_opened(receipt)
     return Response(receipts.pdf_bytes(receipt), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"',
         "Cache-Control": "private, no-store",
     })
+
+
+@bp.post("/r/<token>/renew")
+def renew_receipt_link(token):
+    """A new link for an expired one, mailed to the donor's address on file only."""
+    try:
+        receipt = links.receipt_from_token(token, allow_expired=True)
+    except links.LinkInvalid:
+        abort(403, description=_("This link is not valid."))
+    rule = current_app.config["RECEIPT_LINK_RENEW_RATE_LIMIT"]
+    if not (ratelimit.hit("receipt-link-renew", request.remote_addr, rule)
+            and ratelimit.hit("receipt-link-renew-receipt", str(receipt.id), rule)):
+        return render_template("public/receipt_expired.html", token=token, sent=False, error=_(
+            "Too many requests. Please wait a few minutes and try again.")), 429
+    receipt_mail.send_renewed_link(receipt)
+    return render_template("public/receipt_expired.html", token=token, sent=True)

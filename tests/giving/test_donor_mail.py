@@ -29,7 +29,7 @@ def _context(lang):
                                    hosted_url="https://pay.example/voucher")
     return donor, dict(
         donation=gift, pledge=pledge, amount="¥5,000", previous="¥3,000", purpose=None,
-        receipt=None, receipt_url=None, max_age_days=90, preference="per_gift", first=True,
+        receipt=None, receipt_url=None, link_until=None, preference="per_gift", first=True,
         cancel_url="http://127.0.0.1/pledges/cancel/t", payment=gift.payments[0],
         instructions=instructions, expires="2026年4月1日", pay_url="http://127.0.0.1/pay",
         store_names={}, method="konbini", url="http://127.0.0.1/my/sign-in/t", minutes=30,

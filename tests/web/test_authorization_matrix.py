@@ -40,6 +40,7 @@ MATRIX = {
     "public.authentication_return": (EVERYONE, "/donations/unknown/return"),
     "public.cancel_pledge": (NOBODY, "/pledges/cancel/forged-token"),
     "public.receipt_pdf": (NOBODY, "/r/forged-token"),
+    "public.renew_receipt_link": (NOBODY, "/r/forged-token/renew"),
     "public.stop_mail": (NOBODY, "/mail/stop/forged-token"),
     "health.healthz": (EVERYONE, "/healthz"),
     "staff_account.code": (NOBODY, "/office/login/code"),
