@@ -107,12 +107,14 @@ def overview(*, year, calendar=False, lang="ja", now=None):
 
 
 def latest_gifts(limit=10):
+    # A received gift's `at` is its received_at: ordering by `at` walks ix_gift_fact_at
+    # backwards and stops after `limit` rows, whatever the number of gifts.
     return db.session.execute(
         db.select(GiftFact, Donation, Donor)
         .join(Donation, Donation.id == GiftFact.donation_id)
         .join(Donor, Donor.id == GiftFact.donor_id)
         .where(GiftFact.received_at.is_not(None))
-        .order_by(GiftFact.received_at.desc()).limit(limit)).all()
+        .order_by(GiftFact.at.desc(), GiftFact.donation_id.desc()).limit(limit)).all()
 
 
 def ending_soon(now):
