@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # `make run` and `make test` are development; the app refuses to start unsafely otherwise.
 export FUND_ENV ?= development
 
-.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports bench-ledger
+.PHONY: run test test-pg test-sqlite bench deps audit audit-refresh prod-local load fonts chromium postgres clean translations catalogues lint-imports bench-ledger bench-office
 
 # Python packages: runtime plus the dev tools (localstripe, pytest …), reinstalled
 # only when a requirements file changes.
@@ -158,6 +158,10 @@ bench: deps fonts
 # Ledger speed with 1,000,000 gifts in a throwaway PostgreSQL database (bench/ledger.py).
 bench-ledger: deps postgres
 	$(BIN)/python bench/ledger.py
+
+# The office's pages and CSV export with 1,000,000 gifts and 200,000 donors (bench/office.py).
+bench-office: deps postgres
+	$(BIN)/python bench/office.py
 
 # Throughput and latency under gunicorn on PostgreSQL with localstripe (bench/load.py).
 load: deps fonts postgres
