@@ -17,7 +17,7 @@ opening + the sum of the columns = closing.
 from dataclasses import dataclass, field
 from datetime import date
 
-from fund.core.errors import NotFound, ValidationFailed
+from fund.core.errors import NotFound
 from fund.core.extensions import db
 from fund.ledger import balances
 from fund.ledger.models import Account, AccountKind, Category, DayTotal, Entry, Line, Side
@@ -35,11 +35,6 @@ COLUMNS = (
 )
 COLUMN_OF = {str(category): name for name, categories in COLUMNS for category in categories}
 KINDS = ("project", "campaign", "general")
-MAX_DAYS = 366 * 20
-
-
-class BadPeriod(ValidationFailed):
-    code = "bad_period"
 
 
 @dataclass(frozen=True)
@@ -106,31 +101,6 @@ def account_for(kind, slug):
     return account
 
 
-def period(*, fiscal_year=None, start=None, end=None, today=None):
-    """(start, end) of a fiscal year (April–March) or of a from–to period.
-
-    Raises BadPeriod with a message for an end before the start, a period of
-    more than 20 years, a fiscal year outside 2000–2100, or half a period.
-    """
-    if fiscal_year is not None:
-        if not 2000 <= fiscal_year <= 2100:
-            raise BadPeriod(f"There is no fiscal year {fiscal_year} in the books (2000 to 2100).",
-                            errors={"fy": "out of range"})
-        return balances.fiscal_year(fiscal_year)
-    if start is None and end is None:
-        from fund.core import clock
-        return balances.fiscal_year(balances.fiscal_year_of(today or clock.today_jst()))
-    if start is None or end is None:
-        raise BadPeriod("A period needs both a first day (from) and a last day (to).",
-                        errors={"from" if start is None else "to": "required"})
-    if end < start:
-        raise BadPeriod(f"The period ends ({end.isoformat()}) before it starts "
-                        f"({start.isoformat()}).", errors={"to": "before from"})
-    if (end - start).days > MAX_DAYS:
-        raise BadPeriod("A statement covers at most 20 years.", errors={"to": "too long"})
-    return start, end
-
-
 def _signed(account, side, amount):
     debit = amount if side == Side.DEBIT else -amount
     return debit if account.kind == AccountKind.ASSET else -debit
@@ -138,19 +108,21 @@ def _signed(account, side, amount):
 
 def _totals(account, start, end):
     rows = db.session.execute(
-        db.select(DayTotal.category, db.func.sum(DayTotal.debit), db.func.sum(DayTotal.credit))
+        db.select(DayTotal.category, db.func.sum(DayTotal.debit), db.func.sum(DayTotal.credit),
+                  db.func.sum(DayTotal.lines))
         .where(DayTotal.account_id == account.id, DayTotal.day >= start, DayTotal.day <= end)
         .group_by(DayTotal.category)).all()
     totals = {name: 0 for name, _ in COLUMNS}
-    allocated_in = allocated_out = 0
-    for category, debit, credit in rows:
+    allocated_in = allocated_out = count = 0
+    for category, debit, credit, lines in rows:
         debit, credit = int(debit or 0), int(credit or 0)
+        count += int(lines or 0)
         column = COLUMN_OF.get(category, "adjusted")
         totals[column] += (debit - credit) if account.kind == AccountKind.ASSET else credit - debit
         if column == "allocated":
             allocated_in += debit if account.kind == AccountKind.ASSET else credit
             allocated_out += credit if account.kind == AccountKind.ASSET else debit
-    return totals, allocated_in, allocated_out
+    return totals, allocated_in, allocated_out, count
 
 
 def _donations(lines):
@@ -222,11 +194,7 @@ def for_fund(account, start, end, *, limit=100, offset=0):
     """
     opening = balances.opening(account, start)
     closing = balances.balance_at(account, end)
-    totals, allocated_in, allocated_out = _totals(account, start, end)
-    count = db.session.execute(
-        db.select(db.func.count()).select_from(Line)
-        .where(Line.account_id == account.id, Line.effective_date >= start,
-               Line.effective_date <= end)).scalar_one()
+    totals, allocated_in, allocated_out, count = _totals(account, start, end)
     query = lines_query(account, start, end)
     before = opening
     if offset:
