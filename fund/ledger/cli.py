@@ -1,6 +1,7 @@
 """`flask fund ledger …`: prove the books agree (check), book what older data lacks (backfill)."""
 import click
 
+from fund.ledger import backfill as ledger_backfill
 from fund.ledger import check as ledger_check
 
 
@@ -22,3 +23,10 @@ def register(group):
             click.echo(f"[{problem.kind}] {problem.message}", err=True)
         click.echo(f"ledger check: {len(report.problems)} disagreement(s)", err=True)
         raise SystemExit(1)
+
+    @ledger_group.command("backfill")
+    def backfill():
+        """Book the entries of paid, refunded and disputed gifts that have none (idempotent)."""
+        result = ledger_backfill.run()
+        click.echo(f"ledger backfill: {result.gifts} gifts, {result.fees} fees, "
+                   f"{result.refunds} refunds, {result.disputes} chargebacks booked")
