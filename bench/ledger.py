@@ -178,7 +178,7 @@ def run_bench(url, args):
     from fund.campaigns.seed import seed_demo
     from fund.core import audit
     from fund.core.extensions import db
-    from fund.ledger import accounts, balances
+    from fund.ledger import accounts, balances, statements
     from fund.ledger.models import DayTotal, Entry, Line
     from fund.staff.services import create_staff
 
@@ -210,27 +210,15 @@ def run_bench(url, args):
         fy_start, fy_end = balances.fiscal_year(2025)
 
         def statement():
-            """What a project statement for FY2025 reads: balances, sums by category, a page."""
-            opening = balances.opening(fund_p1, fy_start)
-            closing = balances.balance_at(fund_p1, fy_end)
-            by_category = db.session.execute(
-                db.select(DayTotal.category, db.func.sum(DayTotal.debit),
-                          db.func.sum(DayTotal.credit))
-                .where(DayTotal.account_id == fund_p1.id, DayTotal.day.between(fy_start, fy_end))
-                .group_by(DayTotal.category)).all()
-            page = db.session.execute(
-                db.select(Line.effective_date, Line.side, Line.amount, Entry.key, Entry.category,
-                          Entry.source_type, Entry.source_id)
-                .join(Entry, Entry.id == Line.entry_id)
-                .where(Line.account_id == fund_p1.id, Line.effective_date.between(fy_start, fy_end))
-                .order_by(Line.effective_date, Line.entry_id).limit(50)).all()
+            """The office's project statement for FY2025 (fund.ledger.statements): opening and
+            closing balances, sums by column, the first page of 100 lines with their causes."""
+            statements.for_fund(fund_p1, fy_start, fy_end, limit=100)
             db.session.rollback()
-            return opening, closing, by_category, page
 
         def bare_page():
             db.session.execute(db.text(
                 "SELECT * FROM ledger_line WHERE account_id = :a AND effective_date "
-                "BETWEEN :s AND :e ORDER BY effective_date, entry_id LIMIT 50"),
+                "BETWEEN :s AND :e ORDER BY effective_date, entry_id LIMIT 100"),
                 {"a": fund_p1.id, "s": fy_start, "e": fy_end}).all()
             db.session.rollback()
 
