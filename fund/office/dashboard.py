@@ -18,6 +18,8 @@ from fund.donors.models import Donor
 from fund.giving.models import Donation
 from fund.office.models import GiftFact, MonthTotal
 from fund.payments.models import DISPUTE_OPEN_STATES, Dispute, Refund, RefundState
+from fund.receipts import holds as receipt_holds
+from fund.receipts import storage as receipt_storage
 
 ENDING_SOON_DAYS = 14
 
@@ -149,6 +151,11 @@ def attention(now):
                                   Campaign.ends_at <= now - timedelta(hours=1))
         .order_by(Campaign.ends_at)).scalars().all()
     found.append(Attention("unclosed_campaigns", len(overdue), overdue))
+    # Stored receipt files that failed their SHA-256 check (fund.receipts.storage).
+    mismatched = receipt_storage.mismatches(now)
+    found.append(Attention("receipt_file_mismatch", len(mismatched), mismatched[:5]))
+    held = receipt_holds.open_holds()
+    found.append(Attention("receipt_holds", len(held), held[:5]))
     return [item for item in found if item.count]
 
 
