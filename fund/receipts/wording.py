@@ -73,6 +73,7 @@ class Wording:
             "count": self("Number of gifts"), "purpose": self("Purpose"),
             "line_amount": self("Amount", "breakdown"), "total": self("Total"),
             "breakdown": self("Breakdown"), "issuer": self("Issuer"),
+            "verify": self("Scan to check this receipt's status"),
         }
 
 
@@ -119,6 +120,14 @@ def _seal_uri(path):
     return path.resolve().as_uri() if path.is_file() else None
 
 
+def qr_svg(url):
+    """The QR code of the receipt's verification URL as inline SVG (deterministic)."""
+    if not url:
+        return ""
+    import segno
+    return segno.make(url, error="m").svg_inline(scale=2, border=2, omitsize=True)
+
+
 def context(receipt, index, compact=False):
     lang = "en" if getattr(receipt, "language", "ja") == "en" else "ja"
     ja = lang == "ja"
@@ -141,6 +150,7 @@ def context(receipt, index, compact=False):
     purpose = _text(getattr(receipt, "purpose", None))
     postal_code = _text(getattr(receipt, "donor_postal_code", None))
     digits = f"{int(receipt.amount):,}"
+    replaces = getattr(receipt, "replaces_number", None)
     return {
         "anchor": f"receipt-{index}",
         "lang": lang,
@@ -183,6 +193,10 @@ def context(receipt, index, compact=False):
         "issued_on": say.date(issued_on),
         "created": issued_on.isoformat() if issued_on else "2000-01-01",
         "seal_uri": _seal_uri(getattr(receipt, "seal_image", None)),
+        "replaces": say("Replaces receipt %(number)s: %(reason)s", number=_text(replaces),
+                        reason=_text(getattr(receipt, "reissue_reason", None) or "")) if replaces else "",
+        "qr_svg": qr_svg(getattr(receipt, "verify_url", None)),
+        "verify_url": getattr(receipt, "verify_url", None) or "",
         "fit_name": _fit(donor_name, NAME_LIMITS),
         "fit_representative": _fit(representative, NAME_LIMITS),
         "fit_address": _fit(address, TEXT_LIMITS),
