@@ -1,7 +1,7 @@
 """Receipts follow the rules: gifts marked "no receipt", duplicate payments flagged.
 
 Revision ID: 0330_receipt_rules
-Revises: 0320_receipt_season
+Revises: 0350_receipt_issuer_details
 
 donation.no_receipt_reason / no_receipt_at: set when the office voids a receipt
 because the gift is not eligible; only an office action with a reason clears them.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0330_receipt_rules"
-down_revision = "0320_receipt_season"
+down_revision = "0350_receipt_issuer_details"
 branch_labels = None
 depends_on = None
 
