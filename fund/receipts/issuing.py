@@ -15,6 +15,7 @@ lost disputes.
 """
 import hashlib
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
@@ -35,6 +36,7 @@ PRINTED_FIELDS = (
     "donor_representative", "donor_postal_code", "donor_address", "amount", "currency",
     "received_on", "year", "purpose", "issuer_name", "issuer_address",
     "issuer_representative", "issued_on",
+    "issuer_office", "issuer_phone", "issuer_email", "issuer_corporate_number",
 )
 REFUND_REASON = "返金 / refunded"
 REISSUE_REASON = "再発行のため無効 / superseded by a reissue"
@@ -73,11 +75,25 @@ def covering_receipt(donation):
 
 
 def issuer_snapshot():
+    """What a receipt prints of its issuer, from configuration at issue time.
+
+    A configured seal image that is not there refuses the receipt: it would
+    otherwise be printed as if the seal were omitted on purpose.
+    """
     cfg = current_app.config
+    seal = cfg.get("RECEIPT_SEAL_IMAGE") or None
+    if seal and not Path(seal).is_file():
+        raise ReceiptUnavailable(
+            f"The seal image RECEIPT_SEAL_IMAGE={seal} is not there; no receipt can be "
+            "issued until it is (or the setting is removed).", code="seal_missing")
     return dict(issuer_name=cfg["RECEIPT_ISSUER_NAME"],
                 issuer_address=cfg["RECEIPT_ISSUER_ADDRESS"],
                 issuer_representative=cfg["RECEIPT_ISSUER_REPRESENTATIVE"],
-                issuer_seal=cfg.get("RECEIPT_SEAL_IMAGE") or None)
+                issuer_seal=seal,
+                issuer_office=cfg.get("RECEIPT_ISSUER_OFFICE") or None,
+                issuer_phone=cfg.get("FUND_CONTACT_PHONE") or None,
+                issuer_email=cfg.get("FUND_CONTACT_EMAIL") or None,
+                issuer_corporate_number=cfg.get("RECEIPT_ISSUER_CORPORATE_NUMBER") or None)
 
 
 def donor_snapshot(donor):

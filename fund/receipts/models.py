@@ -55,6 +55,12 @@ class Receipt(db.Model):
     issuer_name = db.Column(db.String(200), nullable=False)
     issuer_address = db.Column(db.String(300), nullable=False)
     issuer_representative = db.Column(db.String(200), nullable=False)
+    # Printed from wording 2026.2 on (NULL on receipts issued before): the issuing
+    # office and how to reach it, and the institute's 法人番号 (13 digits).
+    issuer_office = db.Column(db.String(200))
+    issuer_phone = db.Column(db.String(40))
+    issuer_email = db.Column(db.String(254))
+    issuer_corporate_number = db.Column(db.String(13))
     issued_on = db.Column(db.Date, nullable=False)
     # Path of the seal image printed, if any (configuration at issue time).
     issuer_seal = db.Column(db.String(500))

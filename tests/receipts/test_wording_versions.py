@@ -15,14 +15,16 @@ NEW_TEXT = "この文言は新しい版でのみ印刷されます。"
 
 
 def _new_version(tmp_path, monkeypatch, first_day):
-    """A copy of today's catalogues as version 2099.1, with one statement reworded."""
+    """A copy of the newest catalogues as version 2099.1, with one statement reworded
+    (it takes the newest version's rules: wording.rules_for)."""
+    latest = wording.WORDING[-1][1]
     catalogues = tmp_path / "wording"
     shutil.copytree(wording.CATALOGUES, catalogues)
-    shutil.copytree(catalogues / "2026.1", catalogues / "2099.1")
+    shutil.copytree(catalogues / latest, catalogues / "2099.1")
     path = catalogues / "2099.1" / "ja.po"
     with open(path, "rb") as f:
         catalogue = read_po(f, locale="ja")
-    catalogue[wording.TAX["individual"]].string = NEW_TEXT
+    catalogue[wording.rules_for(latest).tax["individual"]].string = NEW_TEXT
     with open(path, "wb") as f:
         write_po(f, catalogue, width=0)
     monkeypatch.setattr(wording, "CATALOGUES", catalogues)
