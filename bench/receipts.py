@@ -3,7 +3,10 @@
 Prints milliseconds per receipt and the ratios the issue sets as targets:
 bulk at most 2x the reportlab baseline per receipt, on-demand median at most
 100 ms, peak memory under 500 MB. `--profile` adds where WeasyPrint's time goes.
-Renders receipts as fund/pdf.py does for the app (no database needed).
+Renders receipts as fund/pdf.py does for the app (no database needed). Then
+exports a year of 10,000 stored receipts as a ZIP with its index (target
+<= 10 s) beside a raw zip of the same bytes, in a throwaway PostgreSQL
+database (bench/receipt_export.py; `--export 0` skips it).
 """
 import argparse
 import cProfile
@@ -184,6 +187,9 @@ def main():
     parser.add_argument("--chunk", type=int, default=pdf.WORKER_CHUNK,
                         help="receipts per WeasyPrint document in a worker")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--export", type=int, default=10_000,
+                        help="stored receipts in the ZIP export bench (0 skips it; "
+                             "needs PostgreSQL, see bench/receipt_export.py)")
     args = parser.parse_args()
 
     fonts.require_japanese_font()
@@ -230,6 +236,11 @@ def main():
     print(f"peak memory during the bulk run: {memory.peak:.0f} MB resident, this process "
           f"and its {args.workers} workers together (target < 500 MB); "
           f"this process alone {own:.0f} MB")
+    if args.export:
+        from bench import receipt_export
+        renders = list(pdf.render_many(receipts[:receipt_export.DISTINCT_RENDERS], workers=1))
+        receipt_export.run(args.export, renders,
+                           lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if args.profile:
         profile_bulk(receipts[:100])
 

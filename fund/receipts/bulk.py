@@ -131,6 +131,40 @@ def fill_hashes(receipt_ids, progress=lambda done: None):
     progress(len(rows))
 
 
+def store_files(*, progress=_noop):
+    """Store the file of every receipt that has none yet; returns (stored, refused numbers).
+
+    For receipts issued before files were stored, or whose bulk render never
+    came. Each is rendered once: a receipt with no SHA-256 yet gets the render
+    and its hash; one whose render no longer matches the SHA-256 recorded at
+    issue is not stored, and is reported to the office as a refused download is.
+    """
+    wanted_kind = db.case((Receipt.status == "void", "void"), else_="issued")
+    rows = db.session.execute(db.select(Receipt).where(~db.exists().where(
+        ReceiptFile.receipt_id == Receipt.id, ReceiptFile.kind == wanted_kind))
+        .order_by(Receipt.id)).scalars().all()
+    total, refused = len(rows), []
+    progress(0, total)
+    pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
+    for done, (row, data) in enumerate(zip(rows, pdfs), 1):
+        expected = row.current_sha256
+        if expected and storage.digest(data) != expected:
+            refused.append(row.number)
+            storage.report(row, data)
+        else:
+            digest = storage.keep(row, data)
+            if row.status == "void":
+                row.void_sha256 = digest
+            else:
+                row.sha256 = digest
+        if done % COMMIT_EVERY == 0:
+            db.session.commit()
+            progress(done, total)
+    db.session.commit()
+    progress(total, total)
+    return total - len(refused), refused
+
+
 # --- exports ---------------------------------------------------------------------
 
 def file_name(receipt):
@@ -147,20 +181,19 @@ def stored_files(rows, batch=FILE_BATCH):
     for start in range(0, len(rows), batch):
         chunk = rows[start:start + batch]
         wanted = {(r.id, storage.kind_of(r)): r for r in chunk}
+        # Plain rows, not ORM objects: nothing for the session to keep.
         files = {(f.receipt_id, f.kind): f for f in db.session.execute(
-            db.select(ReceiptFile).options(db.undefer(ReceiptFile.data))
-            .where(ReceiptFile.receipt_id.in_([r.id for r in chunk]))).scalars()}
+            db.select(ReceiptFile.receipt_id, ReceiptFile.kind, ReceiptFile.sha256,
+                      ReceiptFile.backend, ReceiptFile.location, ReceiptFile.data)
+            .where(ReceiptFile.receipt_id.in_([r.id for r in chunk])))}
         for key, receipt in wanted.items():
             row = files.get(key)
             if row is None:
                 raise ReceiptUnavailable(
                     f"Receipt {receipt.number} has no stored file; run "
                     "`flask fund receipts store-files` first.", code="receipt_file_missing")
-            data = storage.checked(receipt, row)
-            yield receipt, data
-        # Let the bytes of this batch go before reading the next.
-        for row in files.values():
-            db.session.expunge(row)
+            yield receipt, storage.checked(receipt, row)
+        del files  # let this batch's bytes go before reading the next
 
 
 def export_zip(*, out, query, window=None, progress=_noop):

@@ -1,4 +1,5 @@
-"""`flask fund receipts …`: issue a year, export a period as a ZIP, void, verify.
+"""`flask fund receipts …`: issue a year, export a period as a ZIP, store older
+receipts' files, void, verify.
 
 The same service code as the accountant's page, with a progress bar.
 """
@@ -74,12 +75,30 @@ def register(group):
         try:
             query = receipt_jobs.receipt_query(year=year, fiscal_year=fiscal_year,
                                                campaign_id=campaign_id, status=status, kind=kind)
-            count = receipt_jobs.export_zip(out=out, query=query, progress=bar)
+            window = (receipt_jobs.fiscal_bounds(fiscal_year)
+                      if fiscal_year is not None else None)
+            count = receipt_jobs.export_zip(out=out, query=query, window=window, progress=bar)
         except FundError as err:
             _fail(err)
         finally:
             bar.close()
         click.echo(f"{count} receipts written to {out}")
+
+    @receipts_group.command("store-files")
+    def store_files():
+        """Store the PDF of every receipt that has no stored file yet (older receipts)."""
+        bar = _Bar("storing receipt files")
+        try:
+            stored, refused = receipt_jobs.store_files(progress=bar)
+        except FundError as err:
+            _fail(err)
+        finally:
+            bar.close()
+        click.echo(f"{stored} receipt files stored")
+        if refused:
+            raise click.ClickException(
+                f"{len(refused)} receipts no longer match the SHA-256 recorded at issue and "
+                f"were not stored (the office dashboard lists them): {', '.join(refused)}")
 
     @receipts_group.command("void")
     @click.argument("number")

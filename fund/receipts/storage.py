@@ -25,6 +25,7 @@ import functools
 import hashlib
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 
@@ -90,15 +91,27 @@ class S3Storage:
         self.client = client
 
     def key(self, row: ReceiptFile) -> str:
+        # The hash is in the key: a number handed back by a rolled-back transaction
+        # is issued again with other bytes, and must not meet the orphan object.
         receipt = row.receipt
-        return f"{self.prefix}{receipt.series_year}/{receipt.number}-{row.kind}.pdf"
+        return (f"{self.prefix}{receipt.series_year}/{receipt.number}-{row.kind}-"
+                f"{row.sha256[:16]}.pdf")
 
     def put(self, row: ReceiptFile, data: bytes) -> None:
         key = self.key(row)
-        # Never overwrite: a second write of the same key is refused by the bucket.
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
-                               ContentType="application/pdf", IfNoneMatch="*",
-                               ChecksumAlgorithm="SHA256")
+        try:
+            # Never overwrite: a second write of the same key is refused by the bucket.
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                                   ContentType="application/pdf", IfNoneMatch="*",
+                                   ChecksumAlgorithm="SHA256")
+        except Exception:
+            # Already there from a rolled-back attempt: fine if it is these very bytes.
+            try:
+                existing = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except Exception:
+                existing = None
+            if existing != data:
+                raise
         row.location = f"s3://{self.bucket}/{key}"
 
     def get(self, row: ReceiptFile) -> bytes:
@@ -195,12 +208,16 @@ def checked(receipt, row) -> bytes:
     return data
 
 
-def refuse(receipt, data, kind=None):
-    """Refuse bytes that do not match the receipt's SHA-256 (a legacy row re-rendered)."""
+def report(receipt, data, kind=None):
+    """Tell the office that a render of a legacy row no longer matches its SHA-256."""
     kind = kind or kind_of(receipt)
     expected = receipt.void_sha256 if kind == "void" else receipt.sha256
-    row = ReceiptFile(kind=kind, sha256=expected or "")
-    _alert(receipt, kind, row, digest(data), expected)
+    _alert(receipt, kind, SimpleNamespace(sha256=expected or ""), digest(data), expected)
+
+
+def refuse(receipt, data, kind=None):
+    """Refuse bytes that do not match the receipt's SHA-256 (a legacy row re-rendered)."""
+    report(receipt, data, kind)
     raise FileTampered(
         f"Receipt {receipt.number} no longer matches the SHA-256 recorded when it was "
         "issued, so it is not served. The fund office has been told and will issue a "

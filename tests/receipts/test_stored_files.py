@@ -146,10 +146,17 @@ def test_the_s3_backend_keeps_the_bytes_in_the_bucket(ctx, app, monkeypatch):
     receipt = _issue(paid_gift(donor(name="量子 花子")))
     row = storage.stored(receipt)
     assert row.backend == "s3" and row.data is None
-    key = f"receipts/{receipt.series_year}/{receipt.number}-issued.pdf"
+    key = f"receipts/{receipt.series_year}/{receipt.number}-issued-{receipt.sha256[:16]}.pdf"
     assert row.location == f"s3://receipts-test/{key}"
     assert bucket.calls == [("put", "receipts-test", key, "*")]
     assert hashlib.sha256(receipts.pdf_bytes(receipt)).hexdigest() == receipt.sha256
+
+    # The same bytes again (a number handed back by a rollback, issued anew) are accepted;
+    # other bytes under that key are refused by the bucket.
+    s3 = storage.S3Storage(bucket="receipts-test", prefix="receipts/", client=bucket)
+    s3.put(row, bucket.objects[("receipts-test", key)])
+    with pytest.raises(RuntimeError, match="PreconditionFailed"):
+        s3.put(row, b"%PDF other bytes")
 
     bucket.objects[("receipts-test", key)] += b"\n% changed in the bucket"
     with pytest.raises(storage.FileTampered):
@@ -165,12 +172,12 @@ def test_the_s3_backend_uses_boto3_with_a_conditional_put(ctx):
     stubber = botocore_stub.Stubber(client)
     receipt = _issue(paid_gift())
     data = storage.stored(receipt).data
-    key = f"r/{receipt.series_year}/{receipt.number}-issued.pdf"
+    key = f"r/{receipt.series_year}/{receipt.number}-issued-{receipt.sha256[:16]}.pdf"
     stubber.add_response("put_object", {}, {
         "Bucket": "b", "Key": key, "Body": data, "ContentType": "application/pdf",
         "IfNoneMatch": "*", "ChecksumAlgorithm": "SHA256"})
     with stubber:
-        row = ReceiptFile(receipt=receipt, kind="issued", sha256="0" * 64, size=0)
+        row = ReceiptFile(receipt=receipt, kind="issued", sha256=receipt.sha256, size=0)
         storage.S3Storage(bucket="b", prefix="r/", client=client).put(row, data)
     assert row.location == f"s3://b/{key}"
 
@@ -202,3 +209,22 @@ def test_postgresql_refuses_edits_of_printed_fields_and_stored_files(ctx):
     db.session.rollback()
     assert db.session.get(Receipt, receipt.id).status == "void"
     assert db.session.get(Receipt, receipt.id).issued_on != date(2020, 1, 1)
+
+
+def test_store_files_stores_older_receipts_and_refuses_edited_ones(ctx, app):
+    kept = _issue(paid_gift(donor(name="量子 花子")))
+    edited = _issue(paid_gift(donor(name="量子 次郎")))
+    pending = receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR, with_hash=False)
+    db.session.commit()
+    for receipt in (kept, edited):
+        _behind_the_triggers("DELETE FROM receipt_file WHERE receipt_id = :id", id=receipt.id)
+    _behind_the_triggers("UPDATE receipt SET donor_name = '別人' WHERE id = :id", id=edited.id)
+
+    result = app.test_cli_runner().invoke(args=["fund", "receipts", "store-files"])
+    assert result.exit_code == 1, result.output
+    assert "2 receipt files stored" in result.output and edited.number in result.output
+    db.session.expire_all()
+    assert storage.stored(kept).sha256 == kept.sha256
+    assert storage.stored(edited) is None
+    pending = db.session.get(Receipt, pending.id)
+    assert pending.sha256 and storage.stored(pending).sha256 == pending.sha256
