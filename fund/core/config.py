@@ -83,6 +83,11 @@ def from_environment(env=None):
         # says the seal is omitted because it is issued electronically.
         "RECEIPT_SEAL_IMAGE": env.get("RECEIPT_SEAL_IMAGE"),
         "RECEIPT_ATTACH_PDF": _bool(env.get("RECEIPT_ATTACH_PDF"), False),
+        # Where issued receipt PDFs are kept write-once: db (default) or s3 (README).
+        "RECEIPT_STORAGE": env.get("RECEIPT_STORAGE", "db"),
+        "RECEIPT_S3_BUCKET": env.get("RECEIPT_S3_BUCKET"),
+        "RECEIPT_S3_PREFIX": env.get("RECEIPT_S3_PREFIX", "receipts/"),
+        "RECEIPT_S3_ENDPOINT_URL": env.get("RECEIPT_S3_ENDPOINT_URL"),
         # Processes that render receipts in bulk (0: one per CPU).
         "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
         # How donors reach the fund office: every public page's footer and every donor mail.

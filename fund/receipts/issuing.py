@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from fund.receipts import fonts, pdf
+from fund.receipts import fonts, holds, pdf, storage
 from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -115,6 +115,9 @@ def issue_after_payment(*, donation, actor):
     """
     if not donation.wants_receipt or donation.donor.receipt_preference != "per_gift":
         return None
+    # A name no font can print is held for the office, never printed as 〓 (holds.py).
+    if holds.hold_if_unprintable(donation=donation, actor=actor) is not None:
+        return None
     return issue_for_donation(donation=donation, actor=actor)
 
 
@@ -134,6 +137,7 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
                        code="refunded")
     if covering_receipt(donation) is not None:
         raise Conflict("This gift already has a valid receipt.", code="already_issued")
+    holds.refuse_unprintable(donation)  # glyph check (fund/receipts/holds.py)
     donor = donation.donor
     received_on = clock.jst_date(donation.received_at)
     year = received_on.year
@@ -290,21 +294,43 @@ def printable(receipt):
     fields["lines"] = [SimpleNamespace(received_on=line.received_on, amount=line.amount,
                                        purpose=line.purpose) for line in receipt.lines]
     fields["seal_image"] = receipt.issuer_seal
+    fields["voided_on"] = clock.jst_date(receipt.voided_at) if receipt.voided_at else None
     return SimpleNamespace(**fields)
 
 
+# --- stored files (fund/receipts/storage.py) -----------------------------------
+
+def render(receipt):
+    """A fresh render of the row: only ever stored, never served directly."""
+    pdf_check()
+    return pdf.render_receipt(printable(receipt))
+
+
 def hash_of(receipt):
-    return hashlib.sha256(pdf_bytes(receipt)).hexdigest()
+    """Render the receipt as it now stands (issued, or stamped 無効), store those bytes
+    write-once and return their SHA-256 (no commit)."""
+    return storage.keep(receipt, render(receipt))
 
 
 def pdf_bytes(receipt):
-    """Render the receipt from its row; warns if the bytes no longer match the stored hash."""
-    pdf_check()
-    data = pdf.render_receipt(printable(receipt))
-    stored = receipt.current_sha256
-    if stored and hashlib.sha256(data).hexdigest() != stored:
-        log.warning("receipt %s renders differently from its stored SHA-256", receipt.number)
+    """The receipt's PDF as issued (or as voided): the stored bytes, checked.
+
+    A receipt issued before files were stored gets its file on first download,
+    only if a fresh render still matches the SHA-256 recorded at issue.
+    """
+    if storage.stored(receipt) is not None:
+        return storage.read(receipt)
+    expected = receipt.current_sha256
+    if not expected:
+        raise ReceiptUnavailable(f"Receipt {receipt.number} is still being prepared; "
+                                 "try again in a few minutes.", code="receipt_pending")
+    data = render(receipt)
+    if hashlib.sha256(data).hexdigest() != expected:
+        storage.refuse(receipt, data)
+    storage.keep(receipt, data)
+    db.session.commit()
     return data
+# --- end of stored files ---------------------------------------------------------
 
 
 def find_by_sha256(digest):

@@ -1,7 +1,7 @@
 """Receipt wording 2026.2: the issuing office's contact and the institute's 法人番号.
 
 Revision ID: 0350_receipt_issuer_details
-Revises: 0110_allocations_spends
+Revises: 0310_receipt_files
 
 Copied onto each receipt from configuration when it is issued (RECEIPT_ISSUER_OFFICE,
 FUND_CONTACT_PHONE, FUND_CONTACT_EMAIL, RECEIPT_ISSUER_CORPORATE_NUMBER), like the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0350_receipt_issuer_details"
-down_revision = "0110_allocations_spends"
+down_revision = "0310_receipt_files"
 branch_labels = None
 depends_on = None
 
