@@ -202,10 +202,11 @@ def test_the_seal_is_printed_when_configured_else_its_omission_is_stated(
         receipts.issue_for_donation(donation=gift, actor=ACTOR)
     db.session.rollback()
     assert db.session.execute(db.select(db.func.count(Receipt.id))).scalar_one() == count
-    # A sealed receipt whose image went missing is not rendered as if omitted on purpose.
+    # A sealed receipt whose image went missing is not rendered (e.g. its void copy)
+    # as if the seal were omitted on purpose.
     seal.unlink()
     with pytest.raises(ReceiptUnavailable, match="missing"):
-        receipts.pdf_bytes(db.session.get(Receipt, sealed.id))
+        pdf.render_receipt(receipts.printable(db.session.get(Receipt, sealed.id)))
 
 
 @pytest.mark.usefixtures("on_switch_day")
@@ -254,3 +255,17 @@ def test_receipts_issued_under_2026_1_keep_their_wording(app, ctx, details):
             _flat(pdf_text(issued[company.id]))
         english_text = _flat(pdf_text(issued[english.id]))
         assert "ReceiptforDonation" in english_text and "寄附金受領証明書" not in english_text
+
+
+@pytest.mark.pg_only
+@pytest.mark.usefixtures("on_switch_day")
+def test_postgresql_refuses_edits_of_the_copied_contact_and_corporate_number(ctx, details):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    receipt = _issue(paid_gift())
+    for column in ("issuer_office", "issuer_phone", "issuer_email", "issuer_corporate_number"):
+        with pytest.raises(DBAPIError, match="cannot change"):
+            db.session.execute(text(f"UPDATE receipt SET {column} = NULL WHERE id = :id"),
+                               {"id": receipt.id})
+        db.session.rollback()
+    assert db.session.get(Receipt, receipt.id).issuer_corporate_number == CORPORATE_NUMBER
