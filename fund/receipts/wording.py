@@ -252,7 +252,7 @@ def context(receipt, index, compact=False):
         "stamp": say("VOID"),
         "stamp_en": english("VOID") if japanese else None,
         "void_reason": _text(getattr(receipt, "void_reason", None)),
-        "voided_on": say.date(getattr(receipt, "voided_on", None)),
+        "voided_on": day(getattr(receipt, "voided_on", None)),
         "is_reissue": bool(getattr(receipt, "is_reissue", False)),
         "donor_name": donor_name,
         "honorific": say(donor_kind, "honorific") if japanese else "",

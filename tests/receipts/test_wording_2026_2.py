@@ -256,3 +256,17 @@ def test_receipts_issued_under_2026_1_keep_their_wording(app, ctx, details):
             _flat(pdf_text(issued[company.id]))
         english_text = _flat(pdf_text(issued[english.id]))
         assert "ReceiptforDonation" in english_text and "寄附金受領証明書" not in english_text
+
+
+@pytest.mark.pg_only
+@pytest.mark.usefixtures("on_switch_day")
+def test_postgresql_refuses_edits_of_the_copied_contact_and_corporate_number(ctx, details):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    receipt = _issue(paid_gift())
+    for column in ("issuer_office", "issuer_phone", "issuer_email", "issuer_corporate_number"):
+        with pytest.raises(DBAPIError, match="cannot change"):
+            db.session.execute(text(f"UPDATE receipt SET {column} = NULL WHERE id = :id"),
+                               {"id": receipt.id})
+        db.session.rollback()
+    assert db.session.get(Receipt, receipt.id).issuer_corporate_number == CORPORATE_NUMBER
