@@ -70,7 +70,7 @@ def _projects(open_only):
 def index():
     held = db.session.execute(db.select(Account).order_by(Account.kind, Account.code)).scalars()
     latest = db.session.execute(db.select(Entry).order_by(Entry.id.desc()).limit(30)).scalars()
-    return render_template("office/ledger/index.html", accounts=list(held),
+    return render_template("office/ledger/books.html", accounts=list(held),
                            allocations=allocations.pending(), spends=spends.pending(),
                            latest=list(latest))
 
