@@ -103,7 +103,9 @@ def test_a_large_allocation_is_approved_by_another_admin_only(client, sign_in, b
 
 def test_office_staff_cannot_approve_and_accountants_only_read(client, sign_in, books):
     sign_in("accountant")
-    assert client.get("/office/ledger/").status_code == 200
+    page = client.get("/office/ledger/")
+    assert page.status_code == 200 and "勘定と残高" in page.get_data(as_text=True)
+    assert "配分する" not in page.get_data(as_text=True)
     assert client.get("/office/ledger/allocate").status_code == 403
     response = client.post("/office/ledger/allocate", data={
         "csrf_token": token(client, "/office/ledger/"), "source": "fund:general",
