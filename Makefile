@@ -41,13 +41,14 @@ CATALOGUE_office := fund/office
 CATALOGUE_giving := fund/giving templates/email
 CATALOGUE_receipts := fund/receipts/mail.py templates/receipts/mail.txt
 CATALOGUE_accounting := fund/accounting
+CATALOGUE_ledger := fund/ledger
 CATALOGUE_web := fund/web templates/base.html templates/error.html templates/public templates/office templates/accountant templates/donor
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k gettext_for:2
 catalogues: $(STAMP)
-	@for pkg in core donors campaigns giving receipts office accounting web; do \
+	@for pkg in core donors campaigns giving receipts office accounting ledger web; do \
 	  dir=fund/$$pkg/translations; mkdir -p $$dir; \
 	  case $$pkg in core) src="$(CATALOGUE_core)";; donors) src="$(CATALOGUE_donors)";; campaigns) src="$(CATALOGUE_campaigns)";; office) src="$(CATALOGUE_office)";; giving) src="$(CATALOGUE_giving)";; \
-	    receipts) src="$(CATALOGUE_receipts)";; accounting) src="$(CATALOGUE_accounting)";; \
+	    receipts) src="$(CATALOGUE_receipts)";; accounting) src="$(CATALOGUE_accounting)";; ledger) src="$(CATALOGUE_ledger)";; \
 	    web) src="$(CATALOGUE_web)";; esac; \
 	  $(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	    --no-wrap -o $$dir/messages.pot $$src || exit 1; \

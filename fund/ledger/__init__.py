@@ -11,6 +11,10 @@
 - `bookings`: what each money event books (gift, fee, refund, dispute, payout) and the
   receivers of fund.payments' signals.
 - `balances`: balances at a date and fiscal years.
+- `allocations`, `spends`, `reversals`: what the office does with the money
+  (allocate to a project, record a project's spending, undo an entry), each a
+  service that commits; `approval` is their request-and-approve rule
+  (LEDGER_APPROVAL_THRESHOLD).
 
 Booking an offline gift (bank transfer to the institute or cash), inside the service
 that records it:

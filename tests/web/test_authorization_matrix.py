@@ -16,6 +16,7 @@ ROLES = ("anonymous", "office", "accountant", "admin")
 EVERYONE = set(ROLES)
 OFFICE = {"office", "admin"}
 ACCOUNTANT = {"accountant", "admin"}
+ADMIN = {"admin"}  # approving a request for money (never one's own)
 READERS = OFFICE | ACCOUNTANT  # accountants read donations, donors and exports
 NOBODY = set()  # needs a signature, a signed link or a donor session none of these has
 
@@ -141,6 +142,19 @@ MATRIX = {
     "office_reconcile.reconcile_payout": (OFFICE, "/office/money/stripe/payouts/1/reconcile"),
     "office_reconcile.mapping": (OFFICE, "/office/money/mapping"),
     "office_reconcile.save_mapping": (OFFICE, "/office/money/mapping"),
+    "office_ledger.index": (READERS, "/office/ledger/"),
+    "office_ledger.allocate_form": (OFFICE, "/office/ledger/allocate"),
+    "office_ledger.allocate": (OFFICE, "/office/ledger/allocate"),
+    "office_ledger.spend_form": (OFFICE, "/office/ledger/spend"),
+    "office_ledger.spend": (OFFICE, "/office/ledger/spend"),
+    "office_ledger.approve_allocation": (ADMIN, "/office/ledger/allocations/1/approve"),
+    "office_ledger.reject_allocation": (ADMIN, "/office/ledger/allocations/1/reject"),
+    "office_ledger.approve_spend": (ADMIN, "/office/ledger/spends/1/approve"),
+    "office_ledger.reject_spend": (ADMIN, "/office/ledger/spends/1/reject"),
+    "office_ledger.entry": (READERS, "/office/ledger/entries/1"),
+    "office_ledger.confirm_reverse": (OFFICE, "/office/ledger/entries/1/reverse"),
+    "office_ledger.reverse": (OFFICE, "/office/ledger/entries/1/reverse"),
+    "office_ledger.invoice": (READERS, "/office/ledger/spends/1/invoice.pdf"),
     "accountant_journal.index": (ACCOUNTANT, "/accountant/journal/"),
     "accountant_journal.export": (ACCOUNTANT, "/accountant/journal/"),
     "accountant.index": (ACCOUNTANT, "/accountant/"),
