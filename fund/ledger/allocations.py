@@ -147,6 +147,11 @@ def allocate(*, source, project, amount, memo, staff, lang=None):
         check_designation(source, project, lang)
         _check_open(project, lang)
         target = accounts.for_project(project)
+        book_now = not approval.needs_approval(amount)
+        if book_now:
+            # Lock before the row's insert: its foreign keys take KEY SHARE on both
+            # accounts, and a FOR UPDATE after that deadlocks with a concurrent allocator.
+            lock_accounts([source.id, target.id])
         _check_balance(source, amount, lang)
         row = Allocation(from_account_id=source.id, to_account_id=target.id,
                          project_id=project.id, amount=amount, memo=memo,
@@ -157,7 +162,7 @@ def allocate(*, source, project, amount, memo, staff, lang=None):
         actor = audit.staff(staff)
         audit.record(actor, "allocation.requested", row, amount=amount, source=source.code,
                      target=target.code, memo=memo)
-        if not approval.needs_approval(amount):
+        if book_now:
             entry = _book(row, actor, lang)
             audit.record(actor, "allocation.booked", row, entry_id=entry.id, amount=amount)
         db.session.commit()

@@ -152,9 +152,12 @@ def record_spend(*, project, vendor, invoice_number, spent_on, amount, staff, me
         attachment = check_attachment(attachment, lang)
         _check_duplicate(vendor, invoice_number, lang)
         fund = accounts.for_project(project)
-        _check_balance(fund, amount, lang)
         paid_from = accounts.get(current_app.config.get("LEDGER_BANK_ACCOUNT",
                                                         accounts.DEFAULT_BANK))
+        book_now = not approval.needs_approval(amount)
+        if book_now:  # before the row's foreign keys take KEY SHARE on the accounts
+            lock_accounts([fund.id, paid_from.id])
+        _check_balance(fund, amount, lang)
         row = Spend(project_id=project.id, fund_account_id=fund.id, paid_from_id=paid_from.id,
                     vendor=vendor, invoice_number=invoice_number, spent_on=spent_on,
                     amount=amount, memo=memo, fixed_asset=bool(fixed_asset),
@@ -169,7 +172,7 @@ def record_spend(*, project, vendor, invoice_number, spent_on, amount, staff, me
         audit.record(actor, "spend.requested", row, amount=amount, project=fund.code,
                      vendor=vendor, invoice_number=invoice_number,
                      attachment=row.attachment_name)
-        if not approval.needs_approval(amount):
+        if book_now:
             entry = _book(row, actor, lang)
             audit.record(actor, "spend.booked", row, entry_id=entry.id, amount=amount)
         db.session.commit()

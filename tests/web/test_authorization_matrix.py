@@ -109,6 +109,8 @@ MATRIX = {
     "office_receipts.send": (OFFICE, "/office/receipts/1/send"),
     "office_receipts.issue": (OFFICE, "/office/receipts/issue"),
     "office_receipts.annual": (OFFICE, "/office/receipts/annual"),
+    "office_receipts.holds": (OFFICE, "/office/receipts/holds"),
+    "office_receipts.release_hold": (OFFICE, "/office/receipts/holds/1/release"),
     "office_money.index": (OFFICE, "/office/money/"),
     "office_money.gifts": (OFFICE, "/office/money/gifts"),
     "office_money.new_gift": (OFFICE, "/office/money/gifts/new"),
