@@ -31,6 +31,12 @@ def register(app: Flask):
                         email=f"{role}@qst.example")).scalar_one_or_none() is None:
                     create_staff(f"{role}@qst.example", f"Demo {role}", role, f"demo-{role}")
                     click.echo(f"seed: staff {role}@qst.example / demo-{role}")
+            from fund import demo_money
+            office = db.session.execute(db.select(StaffUser).filter_by(
+                email="office@qst.example")).scalar_one()
+            added = demo_money.seed(office)
+            click.echo(f"seed: demo money: {', '.join(added)}" if added
+                       else "seed: demo money already present")
 
     @group.command("create-staff")
     @click.argument("email")
