@@ -19,6 +19,8 @@ from fund.accounting.models import BankLine, LineState, PayoutState, StripePayou
 from fund.giving.models import AgreementStatus, Donation, Instalment, OfflineGift, PledgeAgreement
 from fund.office.models import GiftFact, MonthTotal
 from fund.payments.models import DISPUTE_OPEN_STATES, Dispute, Refund, RefundState
+from fund.receipts import holds as receipt_holds
+from fund.receipts import storage as receipt_storage
 
 ENDING_SOON_DAYS = 14
 
@@ -167,6 +169,11 @@ def attention(now):
     found.append(Attention("unreconciled_payouts", _count(StripePayout, arrived), payouts))
     open_line = BankLine.state == LineState.UNMATCHED
     found.append(Attention("unmatched_bank_lines", _count(BankLine, open_line)))
+    # Stored receipt files that failed their SHA-256 check (fund.receipts.storage).
+    mismatched = receipt_storage.mismatches(now)
+    found.append(Attention("receipt_file_mismatch", len(mismatched), mismatched[:5]))
+    held = receipt_holds.open_holds()
+    found.append(Attention("receipt_holds", len(held), held[:5]))
     return [item for item in found if item.count]
 
 

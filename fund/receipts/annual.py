@@ -20,6 +20,7 @@ from fund.receipts.models import ReceiptStatus
 from fund.core import audit
 from fund.core import clock
 from fund.receipts import issuing as receipts
+from fund.receipts import holds
 
 CONSOLIDATED_REASON = "年間寄附金受領証明書にまとめて発行 / consolidated into the annual receipt"
 UPDATED_REASON = "年間寄附金受領証明書の更新 / annual receipt updated"
@@ -107,6 +108,7 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
     """
     check_finished(year)
     receipts.pdf_check()
+    holds.refuse_donor(donor)  # never 〓 on a receipt (fund/receipts/holds.py)
     gifts = paid_gifts(year, [donor.id])
     if not gifts:
         raise Conflict(f"{donor.receipt_name} has no paid gifts in {year} to summarise.",

@@ -15,12 +15,13 @@ lost disputes.
 """
 import hashlib
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from fund.receipts import fonts, pdf
+from fund.receipts import fonts, holds, pdf, storage
 from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -35,6 +36,7 @@ PRINTED_FIELDS = (
     "donor_representative", "donor_postal_code", "donor_address", "amount", "currency",
     "received_on", "year", "purpose", "issuer_name", "issuer_address",
     "issuer_representative", "issued_on",
+    "issuer_office", "issuer_phone", "issuer_email", "issuer_corporate_number",
 )
 REFUND_REASON = "返金 / refunded"
 REISSUE_REASON = "再発行のため無効 / superseded by a reissue"
@@ -73,11 +75,25 @@ def covering_receipt(donation):
 
 
 def issuer_snapshot():
+    """What a receipt prints of its issuer, from configuration at issue time.
+
+    A configured seal image that is not there refuses the receipt: it would
+    otherwise be printed as if the seal were omitted on purpose.
+    """
     cfg = current_app.config
+    seal = cfg.get("RECEIPT_SEAL_IMAGE") or None
+    if seal and not Path(seal).is_file():
+        raise ReceiptUnavailable(
+            f"The seal image RECEIPT_SEAL_IMAGE={seal} is not there; no receipt can be "
+            "issued until it is (or the setting is removed).", code="seal_missing")
     return dict(issuer_name=cfg["RECEIPT_ISSUER_NAME"],
                 issuer_address=cfg["RECEIPT_ISSUER_ADDRESS"],
                 issuer_representative=cfg["RECEIPT_ISSUER_REPRESENTATIVE"],
-                issuer_seal=cfg.get("RECEIPT_SEAL_IMAGE") or None)
+                issuer_seal=seal,
+                issuer_office=cfg.get("RECEIPT_ISSUER_OFFICE") or None,
+                issuer_phone=cfg.get("FUND_CONTACT_PHONE") or None,
+                issuer_email=cfg.get("FUND_CONTACT_EMAIL") or None,
+                issuer_corporate_number=cfg.get("RECEIPT_ISSUER_CORPORATE_NUMBER") or None)
 
 
 def donor_snapshot(donor):
@@ -99,6 +115,9 @@ def issue_after_payment(*, donation, actor):
     """
     if not donation.wants_receipt or donation.donor.receipt_preference != "per_gift":
         return None
+    # A name no font can print is held for the office, never printed as 〓 (holds.py).
+    if holds.hold_if_unprintable(donation=donation, actor=actor) is not None:
+        return None
     return issue_for_donation(donation=donation, actor=actor)
 
 
@@ -118,6 +137,7 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
                        code="refunded")
     if covering_receipt(donation) is not None:
         raise Conflict("This gift already has a valid receipt.", code="already_issued")
+    holds.refuse_unprintable(donation)  # glyph check (fund/receipts/holds.py)
     donor = donation.donor
     received_on = clock.jst_date(donation.received_at)
     year = received_on.year
@@ -274,21 +294,43 @@ def printable(receipt):
     fields["lines"] = [SimpleNamespace(received_on=line.received_on, amount=line.amount,
                                        purpose=line.purpose) for line in receipt.lines]
     fields["seal_image"] = receipt.issuer_seal
+    fields["voided_on"] = clock.jst_date(receipt.voided_at) if receipt.voided_at else None
     return SimpleNamespace(**fields)
 
 
+# --- stored files (fund/receipts/storage.py) -----------------------------------
+
+def render(receipt):
+    """A fresh render of the row: only ever stored, never served directly."""
+    pdf_check()
+    return pdf.render_receipt(printable(receipt))
+
+
 def hash_of(receipt):
-    return hashlib.sha256(pdf_bytes(receipt)).hexdigest()
+    """Render the receipt as it now stands (issued, or stamped 無効), store those bytes
+    write-once and return their SHA-256 (no commit)."""
+    return storage.keep(receipt, render(receipt))
 
 
 def pdf_bytes(receipt):
-    """Render the receipt from its row; warns if the bytes no longer match the stored hash."""
-    pdf_check()
-    data = pdf.render_receipt(printable(receipt))
-    stored = receipt.current_sha256
-    if stored and hashlib.sha256(data).hexdigest() != stored:
-        log.warning("receipt %s renders differently from its stored SHA-256", receipt.number)
+    """The receipt's PDF as issued (or as voided): the stored bytes, checked.
+
+    A receipt issued before files were stored gets its file on first download,
+    only if a fresh render still matches the SHA-256 recorded at issue.
+    """
+    if storage.stored(receipt) is not None:
+        return storage.read(receipt)
+    expected = receipt.current_sha256
+    if not expected:
+        raise ReceiptUnavailable(f"Receipt {receipt.number} is still being prepared; "
+                                 "try again in a few minutes.", code="receipt_pending")
+    data = render(receipt)
+    if hashlib.sha256(data).hexdigest() != expected:
+        storage.refuse(receipt, data)
+    storage.keep(receipt, data)
+    db.session.commit()
     return data
+# --- end of stored files ---------------------------------------------------------
 
 
 def find_by_sha256(digest):

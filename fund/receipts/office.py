@@ -2,7 +2,7 @@
 from fund.core import mail
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.receipts import annual, issuing
+from fund.receipts import annual, holds, issuing
 from fund.receipts import mail as receipt_mail
 from fund.receipts.models import ReceiptStatus
 
@@ -37,3 +37,10 @@ def annual_and_send(*, donor, year, actor):
     summary = annual.issue_annual(donor=donor, year=year, actor=actor, commit=False)
     summary.sha256 = issuing.hash_of(summary)
     return _commit_and_send(summary)
+
+
+def release_and_send(*, hold_id, actor):
+    """Release a held receipt once the donor's details print; issue it and send its link."""
+    return _commit_and_send(holds.release(
+        hold_id=hold_id, actor=actor,
+        issue=lambda donation: issuing.issue_for_donation(donation=donation, actor=actor)))

@@ -5,8 +5,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from fund.core import audit
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
+from flask_babel import gettext as _
 from fund.donors.models import Donor
 from fund.giving.models import Donation
+from fund.receipts import holds as receipt_holds
 from fund.receipts import issuing as receipts
 from fund.receipts import office as receipt_office
 from fund.receipts.models import Receipt
@@ -97,3 +99,17 @@ def annual():
     summary = receipt_office.annual_and_send(donor=donor, year=typed["year"], actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))
+
+
+@bp.get("/holds")
+def holds():
+    """Receipts held because a character of the donor's name or address cannot be printed."""
+    return render_template("office/receipt_holds.html", rows=receipt_holds.open_holds(),
+                           staff=current_staff())
+
+
+@bp.post("/holds/<int:hold_id>/release")
+def release_hold(hold_id):
+    receipt = receipt_office.release_and_send(hold_id=hold_id, actor=_actor())
+    flash(_("Receipt %(number)s issued and sent.", number=receipt.number))
+    return redirect(url_for(".detail", receipt_id=receipt.id))
