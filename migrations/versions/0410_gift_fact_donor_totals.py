@@ -2,12 +2,12 @@
 scan on PostgreSQL), in place of the plain donor_id index.
 
 Revision ID: 0410_gift_fact_donor_totals
-Revises: 0320_receipt_season
+Revises: 0350_receipt_issuer_details
 """
 from alembic import op
 
 revision = "0410_gift_fact_donor_totals"
-down_revision = "0320_receipt_season"
+down_revision = "0350_receipt_issuer_details"
 branch_labels = None
 depends_on = None
 
