@@ -71,10 +71,13 @@ class Receipt(db.Model):
     voided_at = db.Column(TZDateTime)
     void_reason = db.Column(db.String(500))
     replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+    # Why a reissue replaced the receipt it names (printed beside its number).
+    reissue_reason = db.Column(db.String(500))
     # The first time the donor opened its link (who still needs a reminder).
     opened_at = db.Column(TZDateTime)
 
     lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
+    replaces = db.relationship("Receipt", remote_side="Receipt.id")
     donor = db.relationship("Donor")
 
     __table_args__ = (

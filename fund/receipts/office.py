@@ -19,9 +19,12 @@ def issue_and_send(*, donation, actor):
     return _commit_and_send(issuing.issue_for_donation(donation=donation, actor=actor))
 
 
-def reissue_and_send(*, receipt, actor, amount=None):
-    """Reissue under the same number (-N), voiding the old one, and send the new link."""
-    return _commit_and_send(issuing.reissue_in_transaction(receipt, actor, amount))
+def reissue_and_send(*, receipt, actor, reason):
+    """Reissue under the same number (-N), voiding the old one, and send the new link.
+
+    The amount is the gift's net of refunds and lost disputes: never typed.
+    """
+    return _commit_and_send(issuing.reissue_in_transaction(receipt, actor, reason))
 
 
 def send_again(*, receipt):

@@ -78,6 +78,7 @@ class Wording:
             "line_amount": self("Amount", "breakdown"), "total": self("Total"),
             "breakdown": self("Breakdown"), "issuer": self("Issuer"),
             "contact": self("Contact"),
+            "verify": self("Scan to check this receipt's status"),
         }
 
 
@@ -170,6 +171,14 @@ def _seal_uri(path):
     return path.resolve().as_uri() if path.is_file() else None
 
 
+def qr_svg(url):
+    """The QR code of the receipt's verification URL as inline SVG (deterministic)."""
+    if not url:
+        return ""
+    import segno
+    return segno.make(url, error="m").svg_inline(scale=2, border=2, omitsize=True)
+
+
 def context(receipt, index, compact=False):
     lang = "en" if getattr(receipt, "language", "ja") == "en" else "ja"
     ja = lang == "ja"
@@ -226,6 +235,7 @@ def context(receipt, index, compact=False):
         raise ReceiptUnavailable(
             f"The seal image {seal_image} printed on receipt {number} is missing; "
             "put it back to render the receipt.", code="seal_missing")
+    replaces = getattr(receipt, "replaces_number", None)
     return {
         "anchor": f"receipt-{index}",
         "lang": lang,
@@ -280,6 +290,10 @@ def context(receipt, index, compact=False):
         "paged": rules.extended and kind == "annual",
         "end_of_list": say("End of list") + (" " + english("End of list") if bilingual else "")
         if rules.extended and kind == "annual" else "",
+        "replaces": say("Replaces receipt %(number)s: %(reason)s", number=_text(replaces),
+                        reason=_text(getattr(receipt, "reissue_reason", None) or "")) if replaces else "",
+        "qr_svg": qr_svg(getattr(receipt, "verify_url", None)),
+        "verify_url": getattr(receipt, "verify_url", None) or "",
         "fit_name": _fit(donor_name, NAME_LIMITS),
         "fit_representative": _fit(representative, NAME_LIMITS),
         "fit_address": _fit(address, TEXT_LIMITS),

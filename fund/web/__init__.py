@@ -9,7 +9,7 @@ def register(app):
                           office_money, office_pledges, office_receipts, office_reconcile,
                           office_statements,
                           public, staff_text, webhooks)
-    from fund.web import destinations, health, media, security, staff_account
+    from fund.web import destinations, health, media, security, staff_account, verify
     from fund.web.auth import current_staff
 
     app.register_blueprint(public.bp)
@@ -32,6 +32,7 @@ def register(app):
     app.register_blueprint(health.bp)  # /healthz for the load balancer
     app.register_blueprint(media.bp)  # /media/<id>: campaign and project pictures
     app.register_blueprint(destinations.bp)  # /campaigns/<slug>, /projects/<slug>
+    app.register_blueprint(verify.bp)  # /verify/<token>: the QR code on every receipt
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead.
     security.register(app)
     staff_text.register(app)  # |jst and |status for every staff page

@@ -1,5 +1,6 @@
-"""Office receipt work: find a receipt, void it with a reason, reissue it,
-issue one that is missing, send the link again, issue an annual summary."""
+"""Office receipt work: find a receipt, void it with a reason (as not eligible: the gift
+is marked "no receipt"), reissue it with a reason, issue one that is missing, send the
+link again, issue an annual summary, lift a gift's "no receipt" mark."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from fund.core import audit
@@ -11,6 +12,7 @@ from fund.giving.models import Donation
 from fund.receipts import holds as receipt_holds
 from fund.receipts import issuing as receipts
 from fund.receipts import office as receipt_office
+from fund.receipts import rules as receipt_rules
 from fund.receipts.models import Receipt
 from fund.web import forms
 from fund.web.auth import current_staff, guard
@@ -58,16 +60,23 @@ def pdf(receipt_id):
 @bp.post("/<int:receipt_id>/void")
 def void(receipt_id):
     receipt = _receipt(receipt_id)
-    receipts.void(receipt=receipt, reason=request.form.get("reason", ""), actor=_actor())
-    flash(f"Receipt {receipt.number} is void.")
+    ineligible = request.form.get("ineligible") == "yes"
+    receipts.void(receipt=receipt, reason=request.form.get("reason", ""), actor=_actor(),
+                  ineligible=ineligible)
+    flash(f"Receipt {receipt.number} is void."
+          + (" The gift is marked \"no receipt\"." if ineligible else ""))
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
 
 @bp.post("/<int:receipt_id>/reissue")
 def reissue(receipt_id):
-    amount = forms.form({"amount": forms.Yen()})["amount"]
+    if (request.form.get("amount") or "").strip():
+        # The amount follows refunds and disputes; a typed one could certify money never kept.
+        raise ValidationFailed("A reissue states what remains of the gift after refunds and "
+                               "disputes; an amount cannot be typed. Refund first, then reissue.",
+                               errors={"amount": ["not allowed"]})
     new = receipt_office.reissue_and_send(receipt=_receipt(receipt_id), actor=_actor(),
-                                          amount=amount)
+                                          reason=request.form.get("reason", ""))
     flash(f"Reissued as {new.number}; the donor was sent the new link.")
     return redirect(url_for(".detail", receipt_id=new.id))
 
@@ -99,6 +108,16 @@ def annual():
     summary = receipt_office.annual_and_send(donor=donor, year=typed["year"], actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))
+
+
+@bp.post("/donations/<int:donation_id>/lift-no-receipt")
+def lift_no_receipt(donation_id):
+    """Lift a gift's "no receipt" mark: a reason and a ticked confirmation, audited."""
+    donation = db.session.get(Donation, donation_id) or abort(404)
+    receipt_rules.lift_no_receipt(donation=donation, reason=request.form.get("reason", ""),
+                                  confirmed=request.form.get("confirm") == "yes", actor=_actor())
+    flash(f"Gift #{donation.id} may have a receipt again; issue it below if it is due.")
+    return redirect(url_for("office.donation", donation_id=donation.id))
 
 
 @bp.get("/holds")

@@ -37,11 +37,17 @@ def test_office_voids_and_reissues_through_the_pages(client, ctx, sign_in, smtp_
     again = client.post(f"/office/receipts/{receipt.id}/void",
                         data={"reason": "x", "csrf_token": token})
     assert again.status_code == 409 and "already void" in again.get_data(as_text=True)
+    # A free amount is refused and changes nothing: the amount follows the money.
+    refused = client.post(f"/office/receipts/{receipt.id}/reissue",
+                          data={"amount": "15,000", "reason": "金額訂正", "csrf_token": token})
+    assert refused.status_code == 422 and "cannot be typed" in refused.get_data(as_text=True)
+    assert db.session.execute(db.select(Receipt).filter_by(revision=2)).scalar_one_or_none() is None
     response = client.post(f"/office/receipts/{receipt.id}/reissue",
-                           data={"amount": "15,000", "csrf_token": token})
+                           data={"reason": "名前の誤記を訂正", "csrf_token": token})
     assert response.status_code == 302
     new = db.session.execute(db.select(Receipt).filter_by(revision=2)).scalar_one()
-    assert new.number == receipt.number + "-2" and new.amount == 15000
+    assert new.number == receipt.number + "-2" and new.amount == 20000
+    assert new.replaces_id == receipt.id and new.reissue_reason == "名前の誤記を訂正"
     message = smtp_server.wait_for(1)[0]
     assert new.number in message["Subject"]
     url = next(line for line in message.get_body(("plain",)).get_content().splitlines() if "/r/" in line)
@@ -111,7 +117,7 @@ def test_cli_issue_export_verify(app, ctx, tmp_path):
     copy = tmp_path / "copy.pdf"
     copy.write_bytes(archive.read(name))
     result = runner.invoke(args=["fund", "receipts", "verify", str(copy)])
-    assert result.exit_code == 0 and "genuine copy of receipt 2025-000002" in result.output
+    assert result.exit_code == 0 and "of receipt 2025-000002: VALID" in result.output
     copy.write_bytes(archive.read(name) + b"\n%tampered")
     result = runner.invoke(args=["fund", "receipts", "verify", str(copy)])
     assert result.exit_code != 0 and "matches no receipt" in result.output
