@@ -2,12 +2,12 @@
 scan on PostgreSQL), in place of the plain donor_id index.
 
 Revision ID: 0410_gift_fact_donor_totals
-Revises: 0350_receipt_issuer_details
+Revises: 0330_receipt_rules
 """
 from alembic import op
 
 revision = "0410_gift_fact_donor_totals"
-down_revision = "0350_receipt_issuer_details"
+down_revision = "0330_receipt_rules"
 branch_labels = None
 depends_on = None
 
