@@ -7,10 +7,11 @@ PostgreSQL), or a gift by its receipt number or id. Dates are Japan time:
 a day runs from 00:00 JST, a fiscal year from 1 April 00:00 JST.
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, union_all
 from sqlalchemy.orm import selectinload
 
 from fund.core import clock
@@ -112,22 +113,24 @@ def _matching_donors(term):
 
 
 def _word(term):
-    """The condition on GiftFact for one search word."""
-    term = term.strip()
+    """The condition on GiftFact for one search word (full-width digits and dashes fold)."""
+    term = unicodedata.normalize("NFKC", term.strip())
     gift = GIFT_ID.fullmatch(term)
     if gift:
         return GiftFact.donation_id == int(gift.group(1))
-    conditions = []
-    if RECEIPT_NUMBER.fullmatch(term):
-        base = term if term.count("-") == 1 else term.rsplit("-", 1)[0]
-        conditions.append(GiftFact.donation_id.in_(
-            db.select(ReceiptLine.donation_id).join(Receipt)
-            .where(or_(Receipt.number == term, Receipt.number.like(f"{base}-%"),
-                       Receipt.number == base))))
     donors = _matching_donors(term)
+    if not RECEIPT_NUMBER.fullmatch(term):
+        return GiftFact.donor_id.in_(donors) if donors is not None else db.false()
+    # Every revision of the receipt (2026-000123, 2026-000123-2 …) by the unique index
+    # on its number's parts; with the donors' gifts as one list of ids, not an OR of
+    # two subqueries (which makes PostgreSQL read every gift).
+    year, sequence = term.split("-")[:2]
+    ids = [db.select(ReceiptLine.donation_id).join(Receipt)
+           .where(Receipt.series_year == int(year), Receipt.sequence == int(sequence))]
     if donors is not None:
-        conditions.append(GiftFact.donor_id.in_(donors))
-    return or_(*conditions) if conditions else db.false()
+        theirs = db.aliased(GiftFact)
+        ids.append(db.select(theirs.donation_id).where(theirs.donor_id.in_(donors)))
+    return GiftFact.donation_id.in_(union_all(*ids) if len(ids) > 1 else ids[0])
 
 
 def conditions(filters):

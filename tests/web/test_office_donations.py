@@ -166,3 +166,25 @@ def test_the_accountant_reads_gifts_but_cannot_refund(client, sign_in, gifts):
     page = client.get(f"/office/donations/{gifts['march'].id}").get_data(as_text=True)
     assert "2027-000004" in page and "refund-form" not in page
     assert client.get("/office/donations").status_code == 200
+
+
+def test_a_reissued_receipt_is_found_by_either_number(client, sign_in, gifts):
+    old = db.session.query(Receipt).one()
+    old.status = "void"
+    db.session.query(ReceiptLine).update({"active": False})
+    kept = {c.name: getattr(old, c.name) for c in Receipt.__table__.columns
+            if c.name not in ("id", "number", "revision", "status")}
+    reissue = Receipt(**kept, number="2027-000004-2", revision=2)
+    other = Receipt(**{**kept, "sequence": 40}, number="2027-000040")
+    db.session.add_all([reissue, other])
+    db.session.flush()
+    db.session.add(ReceiptLine(receipt_id=reissue.id, donation_id=gifts["march"].id, amount=5000,
+                               received_on=reissue.received_on))
+    db.session.add(ReceiptLine(receipt_id=other.id, donation_id=gifts["april"].id, amount=7000,
+                               received_on=other.received_on))
+    db.session.commit()
+    sign_in("office")
+    for q in ("2027-000004", "2027-000004-2", "２０２７－０００００４－２"):
+        assert _ids(_list(client, q=q)[1]) == [gifts["march"].id], q
+    assert _ids(_list(client, q="2027-000040")[1]) == [gifts["april"].id]
+    assert _ids(_list(client, q="2027-000005")[1]) == []
