@@ -131,6 +131,8 @@ def from_environment(env=None):
         "LEDGER_APPROVAL_THRESHOLD": _int(env.get("LEDGER_APPROVAL_THRESHOLD"), 100_000),
         # The institute's bank account that payouts reach and spends are paid from.
         "LEDGER_BANK_ACCOUNT": env.get("LEDGER_BANK_ACCOUNT", "bank:main"),
+        # An invoice PDF attached to a spend is kept in the database: at most this many bytes.
+        "SPEND_ATTACHMENT_MAX": _int(env.get("SPEND_ATTACHMENT_MAX"), 5 * 1024 * 1024),
         # Request bodies above this get 413 (room for a scanned invoice PDF).
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 10 * 1024 * 1024),
     }

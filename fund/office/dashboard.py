@@ -15,7 +15,8 @@ from fund.core import clock
 from fund.core.extensions import db
 from fund.core.models import MailStatus, OutboundEmail
 from fund.donors.models import Donor
-from fund.giving.models import Donation
+from fund.accounting.models import BankLine, LineState, PayoutState, StripePayout
+from fund.giving.models import AgreementStatus, Donation, Instalment, OfflineGift, PledgeAgreement
 from fund.office.models import GiftFact, MonthTotal
 from fund.payments.models import DISPUTE_OPEN_STATES, Dispute, Refund, RefundState
 
@@ -127,7 +128,9 @@ def ending_soon(now):
 
 def attention(now):
     """What waits for a person: failed mail, open disputes, refunds Stripe refused,
-    campaigns past their deadline that the deadline job has not closed."""
+    campaigns past their deadline that the deadline job has not closed, pledge
+    instalments past their due date, payouts that have arrived and are not
+    reconciled, and bank lines nobody has matched or dismissed."""
     found = []
     failed_mail = db.session.execute(
         db.select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
@@ -149,6 +152,21 @@ def attention(now):
                                   Campaign.ends_at <= now - timedelta(hours=1))
         .order_by(Campaign.ends_at)).scalars().all()
     found.append(Attention("unclosed_campaigns", len(overdue), overdue))
+    today = clock.jst_date(now)
+    late = (Instalment.due_on < today) & ~db.exists().where(
+        OfflineGift.instalment_id == Instalment.id) & Instalment.agreement_id.in_(
+        db.select(PledgeAgreement.id).where(PledgeAgreement.status == AgreementStatus.ACTIVE))
+    late_rows = db.session.execute(
+        db.select(Instalment).where(late).order_by(Instalment.due_on).limit(5)).scalars().all()
+    found.append(Attention("overdue_instalments", _count(Instalment, late), late_rows))
+    # A payout is the office's to reconcile once the money has reached the bank.
+    arrived = (StripePayout.state == PayoutState.OPEN) & (StripePayout.arrival_on < today)
+    payouts = db.session.execute(
+        db.select(StripePayout).where(arrived).order_by(StripePayout.arrival_on).limit(5)
+    ).scalars().all()
+    found.append(Attention("unreconciled_payouts", _count(StripePayout, arrived), payouts))
+    open_line = BankLine.state == LineState.UNMATCHED
+    found.append(Attention("unmatched_bank_lines", _count(BankLine, open_line)))
     return [item for item in found if item.count]
 
 
