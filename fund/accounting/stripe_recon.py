@@ -314,16 +314,12 @@ def store(records, payout_records, *, actor, lang):
                 row.refund_id = refund.id if refund else None
                 row.dispute_id = dispute.id if dispute else None
         else:
-            new_rows.append({
-                "stripe_txn_id": record.id, "type": record.type[:32],
-                "reporting_category": (record.category or record.type)[:48],
-                "amount": record.amount, "fee": record.fee, "net": record.net, "currency": "JPY",
-                "created": record.created, "available_on": record.available_on,
-                "source_id": record.source[:64], "payout_id": payout.id if payout else None,
-                "payment_id": payment.id if payment else None,
-                "refund_id": refund.id if refund else None,
-                "dispute_id": dispute.id if dispute else None, "match": match,
-                "difference": difference[:300], "imported_at": now})
+            new_rows.append((  # in the order of _TXN_COLUMNS
+                record.id, record.type[:32], (record.category or record.type)[:48],
+                record.amount, record.fee, record.net, "JPY", record.created,
+                record.available_on, record.source[:64], payout.id if payout else None,
+                payment.id if payment else None, refund.id if refund else None,
+                dispute.id if dispute else None, match, difference[:300], now))
         if match in ("matched", "differs") and record.fee > 0 and refund is None:
             if dispute is not None and record.category == "dispute":
                 fees.append((f"dispute_fee:{dispute.id}", dispute, record))
@@ -344,19 +340,22 @@ def store(records, payout_records, *, actor, lang):
     return result
 
 
+_TXN_COLUMNS = ("stripe_txn_id", "type", "reporting_category", "amount", "fee", "net", "currency",
+                "created", "available_on", "source_id", "payout_id", "payment_id", "refund_id",
+                "dispute_id", "match", "difference", "imported_at")
+
+
 def _insert_txns(rows):
-    """Insert the new StripeTxn rows (dicts, all with the same keys) in bulk: COPY on PostgreSQL."""
+    """Insert new StripeTxn rows (tuples in _TXN_COLUMNS order) in bulk: COPY on PostgreSQL."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        db.session.execute(insert(StripeTxn), rows)
+        db.session.execute(insert(StripeTxn), [dict(zip(_TXN_COLUMNS, row)) for row in rows])
         return
-    columns = list(rows[0])
-    table = StripeTxn.__table__
-    names = ", ".join(f'"{name}"' for name in columns)
+    names = ", ".join(f'"{name}"' for name in _TXN_COLUMNS)
     with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        with cursor.copy(f'COPY "{StripeTxn.__table__.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row[name] for name in columns])
+                copy.write_row(row)
 
 
 def _book_missing_fees(fees, actor):
