@@ -28,10 +28,11 @@ from fund.core.errors import FundError, NotFound, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
 from fund.receipts.models import JobState, Receipt, ReceiptJob, ReceiptLine
-from fund.core import audit, csvsafe, jobs
+from fund.core import audit, csvsafe, jobs, mail
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
 from fund.receipts import issuing as receipts
+from fund.receipts import notices
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def issue_year(*, year, actor, progress=_noop):
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids, lambda done: progress(done, total))
+    _mail_issued(new_ids)
     return {"single": len(gifts), "annual": len(donors)}
 
 
@@ -127,6 +129,13 @@ def fill_hashes(receipt_ids, progress=lambda done: None):
             progress(done)
     db.session.commit()
     progress(len(rows))
+
+
+def _mail_issued(receipt_ids):
+    """Every receipt a bulk run issued goes to its donor (fund.receipts.notices)."""
+    notices.mail_issued(receipt_ids)
+    db.session.commit()
+    mail.deliver_committed()
 
 
 # --- exports ---------------------------------------------------------------------
@@ -172,6 +181,7 @@ def annual_bulk(*, year, actor, out, progress=_noop):
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids)
+    _mail_issued(new_ids)
     query = receipt_query(year=year, kind="annual", status="valid")
     return export_zip(out=out, query=query, progress=progress)
 

@@ -2,7 +2,7 @@
 from fund.core import mail
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.receipts import annual, issuing
+from fund.receipts import annual, issuing, notices
 from fund.receipts import mail as receipt_mail
 from fund.receipts.models import ReceiptStatus
 
@@ -20,8 +20,22 @@ def issue_and_send(*, donation, actor):
 
 
 def reissue_and_send(*, receipt, actor, amount=None):
-    """Reissue under the same number (-N), voiding the old one, and send the new link."""
-    return _commit_and_send(issuing.reissue_in_transaction(receipt, actor, amount))
+    """Reissue under the same number (-N), voiding the old one, and send the new link
+    with what changed."""
+    new = issuing.reissue_in_transaction(receipt, actor, amount)
+    notices.queue_reissue_notice(new)
+    db.session.commit()
+    mail.deliver_committed()
+    return new
+
+
+def void_and_tell(*, receipt, reason, actor):
+    """Void a receipt with a reason and tell the donor why."""
+    issuing.mark_void(receipt, reason, actor)
+    notices.queue_void_notice(receipt)
+    db.session.commit()
+    mail.deliver_committed()
+    return receipt
 
 
 def send_again(*, receipt):

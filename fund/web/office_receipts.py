@@ -56,8 +56,9 @@ def pdf(receipt_id):
 @bp.post("/<int:receipt_id>/void")
 def void(receipt_id):
     receipt = _receipt(receipt_id)
-    receipts.void(receipt=receipt, reason=request.form.get("reason", ""), actor=_actor())
-    flash(f"Receipt {receipt.number} is void.")
+    receipt_office.void_and_tell(receipt=receipt, reason=request.form.get("reason", ""),
+                                 actor=_actor())
+    flash(f"Receipt {receipt.number} is void; the donor was told why.")
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
 
