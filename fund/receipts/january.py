@@ -60,6 +60,32 @@ def scheduled(today=None):
     return run(year=year).id
 
 
+def start(*, year):
+    """The office's button: check the year, then run (or continue) it in the background."""
+    annual.check_finished(year)
+    issuing.pdf_check()
+    db.session.rollback()
+    jobs.start(RUN_TASK, year, inline=current_app.config.get("RECEIPT_JOBS_INLINE"))
+
+
+@jobs.task("fund.receipt_january_year")
+def run_year(year):
+    """The background job behind the office's button (the same run as the beat's)."""
+    return run(year=year).id
+
+
+RUN_TASK = "fund.receipt_january_year"
+
+
+def all_runs():
+    return db.session.execute(db.select(ReceiptRun).order_by(ReceiptRun.year.desc(),
+                                                             ReceiptRun.kind)).scalars().all()
+
+
+def last_finished_year():
+    return clock.today_jst().year - 1
+
+
 def find(year):
     return db.session.execute(db.select(ReceiptRun).filter_by(kind=KIND, year=year)
                               ).scalar_one_or_none()

@@ -8,6 +8,7 @@ from fund.core.extensions import db
 from fund.donors.models import Donor
 from fund.giving.models import Donation
 from fund.receipts import issuing as receipts
+from fund.receipts import interim, january
 from fund.receipts import office as receipt_office
 from fund.receipts.models import Receipt
 from fund.web import forms
@@ -98,3 +99,32 @@ def annual():
     summary = receipt_office.annual_and_send(donor=donor, year=typed["year"], actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))
+
+
+@bp.get("/interim/<int:donor_id>.pdf")
+def interim_statement(donor_id):
+    """This year's gifts so far (途中経過), marked as not a receipt."""
+    donor = db.session.get(Donor, donor_id) or abort(404)
+    lang = "en" if request.args.get("lang") == "en" else "ja"
+    return Response(interim.interim_pdf(donor=donor, lang=lang), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="interim-{donor.id}.pdf"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/runs")
+def runs():
+    """The season's runs (January summaries, filing reminders) with their progress."""
+    return render_template("office/receipt_runs.html", runs=january.all_runs(),
+                           due=january.last_finished_year(), staff=current_staff())
+
+
+@bp.post("/runs/january")
+def start_january():
+    year = forms.form({"year": forms.Number()})["year"]
+    if year is None:
+        raise ValidationFailed("Give the year whose annual receipts to issue.",
+                               errors={"year": ["required"]})
+    january.start(year=year)
+    flash(f"The annual receipts of {year} are being issued and mailed; this page shows "
+          "how far it has got.")
+    return redirect(url_for(".runs"))

@@ -150,3 +150,19 @@ def test_reissue_after_a_refund_says_what_changed(app, ctx):
     assert receipt.number in notice.body and new.number in notice.body
     assert "¥10,000 → ¥6,000" in notice.body
     assert "修正申告" in notice.body
+
+
+@pytest.mark.usefixtures("after_year_end", "inline_jobs")
+def test_office_starts_the_run_and_sees_its_progress(client, ctx, sign_in):
+    _supporters(3)
+    token = sign_in("office").csrf
+    empty = client.get("/office/receipts/runs").get_data(as_text=True)
+    assert "No runs yet." in empty
+    refused = client.post("/office/receipts/runs/january", data={"year": "2027",
+                                                                  "csrf_token": token})
+    assert refused.status_code == 409 and "2028" in refused.get_data(as_text=True)
+    assert client.post("/office/receipts/runs/january", data={
+        "year": "2026", "csrf_token": token}).status_code == 302
+    page = client.get("/office/receipts/runs").get_data(as_text=True)
+    assert 'data-run="january-2026"' in page and "3 / 3 (100%)" in page
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 3
