@@ -104,7 +104,8 @@ run: deps fonts
 
 # Production shape on one machine: gunicorn (gunicorn.conf.py), a Celery worker with beat,
 # PostgreSQL and Redis, localstripe for Stripe, all in production settings (FUND_ENV=production:
-# a generated SECRET_KEY and webhook secret in instance/prod-local.env, never the built-in ones).
+# a generated SECRET_KEY and webhook secret in instance/prod-local.env, never the built-in ones;
+# receipts print 国税庁's 法人番号, the documented check-digit example, unless one is set).
 PROD_DB ?= fund_local
 PROD_PORT ?= 8000
 PROD_PG ?= postgresql://postgres@127.0.0.1:5432
@@ -118,6 +119,7 @@ prod-local: deps fonts postgres
 	  || psql "$(PROD_PG)/postgres" -qc 'CREATE DATABASE "$(PROD_DB)"'
 	@set -e; set -a; . instance/prod-local.env; set +a; \
 	export FUND_ENV=production DATABASE_URL=$(PROD_PG)/$(PROD_DB) \
+	  RECEIPT_ISSUER_CORPORATE_NUMBER=$${RECEIPT_ISSUER_CORPORATE_NUMBER:-7000012050002} \
 	  CELERY_BROKER_URL=redis://127.0.0.1:6379/2 RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/3 \
 	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PUBLIC_BASE_URL=http://127.0.0.1:$(PROD_PORT) \
 	  BIND=127.0.0.1:$(PROD_PORT); \

@@ -60,6 +60,7 @@ class Stack:
                     if not k.startswith(("STRIPE_", "CELERY_", "RATELIMIT_", "MAIL_"))}
         self.env.update({
             "FUND_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
+            "RECEIPT_ISSUER_CORPORATE_NUMBER": "7000012050002",  # a valid stand-in
             "DATABASE_URL": self.db_url, "STRIPE_SECRET_KEY": "sk_test_bench",
             "STRIPE_API_BASE": self.stripe_url, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PUBLIC_BASE_URL": self.url, "TRUSTED_PROXIES": "1", "BIND": f"127.0.0.1:{self.port}",

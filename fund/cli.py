@@ -6,6 +6,7 @@ from fund.campaigns.seed import seed_demo
 from fund.core import mail
 from fund.core.extensions import db
 from fund.giving import cli as giving_cli
+from fund.ledger import cli as ledger_cli
 from fund.office import cli as office_cli
 from fund.payments import cli as payments_cli
 from fund.receipts import cli as receipts_cli
@@ -64,4 +65,5 @@ def register(app: Flask):
     receipts_cli.register(group)  # receipts issue / export / void / verify
     giving_cli.register(group)  # totals rebuild
     office_cli.register(group)  # office rebuild, close-campaigns
+    ledger_cli.register(group)  # ledger check, backfill
     app.cli.add_command(group)

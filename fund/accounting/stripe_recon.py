@@ -20,7 +20,8 @@ marked reconciled; a reconciled payout is never reopened or changed.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import any_, bindparam, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fund.accounting import csvfiles, payouts as payout_book, stripe_report
 from fund.accounting.models import PayoutState, StripeImport, StripePayout, StripeTxn
@@ -34,7 +35,8 @@ from fund.ledger.models import Entry
 from fund.payments.models import Dispute, DisputeState, Payment, PaymentState, Refund, RefundState
 from fund.payments.stripe import api as gateway
 
-CHUNK = 5000
+CHUNK = 5000  # ids per IN (...) query; on PostgreSQL an id array is one parameter
+PG_CHUNK = 100_000
 
 
 @dataclass(frozen=True)
@@ -155,12 +157,30 @@ def import_report(*, filename, data, staff, lang):
 # --- storing and matching ------------------------------------------------------------
 
 
+def _postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _among(column, values):
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter for them all."""
+    if _postgresql():
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _in_chunks(column_query, values):
     found = {}
     values = list(values)
-    for start in range(0, len(values), CHUNK):
-        found.update(column_query(values[start:start + CHUNK]))
+    size = PG_CHUNK if _postgresql() else CHUNK
+    for start in range(0, len(values), size):
+        found.update(column_query(values[start:start + size]))
     return found
+
+
+# What matching reads of a payment: its columns, not the whole object (the fee
+# booking loads the few objects it needs).
+_PAYMENT_COLUMNS = (Payment.id, Payment.stripe_charge_id, Payment.stripe_payment_intent_id,
+                    Payment.state, Payment.amount, Payment.fee)
 
 
 class _Lookups:
@@ -168,20 +188,23 @@ class _Lookups:
 
     def __init__(self, records):
         charges = {r.charge_id for r in records if r.charge_id}
-        intents = {r.payment_intent_id for r in records if r.payment_intent_id}
         sources = {r.source for r in records if r.source}
         self.by_charge = _in_chunks(lambda ids: {p.stripe_charge_id: p for p in db.session.execute(
-            db.select(Payment).where(Payment.stripe_charge_id.in_(ids))).scalars()}, charges)
+            db.select(*_PAYMENT_COLUMNS).where(_among(Payment.stripe_charge_id, ids)))}, charges)
+        # A payment intent id is only looked at when the charge id found nothing.
+        intents = {r.payment_intent_id for r in records
+                   if r.payment_intent_id and r.charge_id not in self.by_charge}
         self.by_intent = _in_chunks(lambda ids: {p.stripe_payment_intent_id: p for p in
-                                                 db.session.execute(db.select(Payment).where(
-                                                     Payment.stripe_payment_intent_id.in_(ids)))
-                                                 .scalars()}, intents)
+                                                 db.session.execute(db.select(*_PAYMENT_COLUMNS)
+                                                 .where(_among(Payment.stripe_payment_intent_id,
+                                                               ids)))}, intents)
         self.refunds = _in_chunks(lambda ids: {r.stripe_refund_id: r for r in db.session.execute(
-            db.select(Refund).where(Refund.stripe_refund_id.in_(ids))).scalars()},
+            db.select(Refund).where(_among(Refund.stripe_refund_id, ids))).scalars()},
             {s for s in sources if s.startswith(("re_", "pyr_"))})
         self.disputes = _in_chunks(lambda ids: {d.stripe_dispute_id: d for d in
                                                 db.session.execute(db.select(Dispute).where(
-                                                    Dispute.stripe_dispute_id.in_(ids))).scalars()},
+                                                    _among(Dispute.stripe_dispute_id, ids)))
+                                                .scalars()},
                                    {s for s in sources if s.startswith(("dp_", "du_"))})
 
 
@@ -235,7 +258,8 @@ def _match(record, lookups):
 def _store_payouts(payout_records, result):
     ids = [p.id for p in payout_records]
     existing = _in_chunks(lambda chunk: {p.stripe_payout_id: p for p in db.session.execute(
-        db.select(StripePayout).where(StripePayout.stripe_payout_id.in_(chunk))).scalars()}, ids)
+        db.select(StripePayout).where(_among(StripePayout.stripe_payout_id, chunk))).scalars()},
+        ids)
     for record in payout_records:
         row = existing.get(record.id)
         if row is None:
@@ -270,10 +294,11 @@ def store(records, payout_records, *, actor, lang):
         by_payout.update({p.stripe_payout_id: p for p in db.session.execute(
             db.select(StripePayout).where(StripePayout.stripe_payout_id.in_(named))).scalars()})
     existing = _in_chunks(lambda chunk: {t.stripe_txn_id: t for t in db.session.execute(
-        db.select(StripeTxn).where(StripeTxn.stripe_txn_id.in_(chunk))).scalars()},
+        db.select(StripeTxn).where(_among(StripeTxn.stripe_txn_id, chunk))).scalars()},
         [r.id for r in records])
     lookups = _Lookups(records)
     new_rows, fees = [], []
+    now = clock.now()
     for record in records:
         payout = by_payout.get(record.payout)
         match, payment, refund, dispute, difference = _match(record, lookups)
@@ -298,17 +323,17 @@ def store(records, payout_records, *, actor, lang):
                 "payment_id": payment.id if payment else None,
                 "refund_id": refund.id if refund else None,
                 "dispute_id": dispute.id if dispute else None, "match": match,
-                "difference": difference[:300], "imported_at": clock.now()})
+                "difference": difference[:300], "imported_at": now})
         if match in ("matched", "differs") and record.fee > 0 and refund is None:
             if dispute is not None and record.category == "dispute":
                 fees.append((f"dispute_fee:{dispute.id}", dispute, record))
             elif dispute is None and payment is not None \
                     and payment.state == PaymentState.SUCCEEDED:
-                fees.append((f"fee:{payment.id}", payment, record))
+                fees.append((f"fee:{payment.id}", payment.id, record))
         result.unknown += match == "unknown"
         result.differs += match == "differs"
     if new_rows:
-        db.session.execute(insert(StripeTxn), new_rows)
+        _insert_txns(new_rows)
     result.txns_added = len(new_rows)
     for payout in by_payout.values():
         if payout.stripe_status == "paid":
@@ -319,8 +344,25 @@ def store(records, payout_records, *, actor, lang):
     return result
 
 
+def _insert_txns(rows):
+    """Insert the new StripeTxn rows (dicts, all with the same keys) in bulk: COPY on PostgreSQL."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(StripeTxn), rows)
+        return
+    columns = list(rows[0])
+    table = StripeTxn.__table__
+    names = ", ".join(f'"{name}"' for name in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+
+
 def _book_missing_fees(fees, actor):
     """Book the card and dispute fees the ledger does not have yet; returns how many.
+
+    `fees` holds (key, payment id or Dispute, balance transaction record).
 
     A fee booked at settlement (`fee:<payment id>`) is left alone, even when
     Stripe's figure differs: that difference is on the list of amounts that
@@ -328,7 +370,10 @@ def _book_missing_fees(fees, actor):
     """
     keys = [key for key, _, _ in fees]
     booked = set(_in_chunks(lambda chunk: {k: True for k in db.session.execute(
-        db.select(Entry.key).where(Entry.key.in_(chunk))).scalars()}, keys))
+        db.select(Entry.key).where(_among(Entry.key, chunk))).scalars()}, keys))
+    wanted = {row for key, row, _ in fees if key not in booked and key.startswith("fee:")}
+    payments = _in_chunks(lambda ids: {p.id: p for p in db.session.execute(
+        db.select(Payment).where(_among(Payment.id, ids))).scalars()}, wanted)
     count = 0
     for key, row, record in fees:
         if key in booked:
@@ -338,7 +383,7 @@ def _book_missing_fees(fees, actor):
         if key.startswith("dispute_fee:"):
             bookings.book_dispute_fee(row, fee=record.fee, actor=actor, day=day)
         else:
-            bookings.book_fee(row, actor=actor, fee=record.fee, day=day)
+            bookings.book_fee(payments[row], actor=actor, fee=record.fee, day=day)
         count += 1
     return count
 

@@ -7,8 +7,10 @@ automatic payout. Its amounts are in major units as decimals ("5000.00" is
 or in the report's time zone (the columns without it, used only when the
 `_utc` ones were left out of the download).
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from fund.accounting import csvfiles
 from fund.core.errors import ValidationFailed
@@ -72,17 +74,47 @@ def _columns(header, lang):
     return found
 
 
-def _when(text):
-    text = (text or "").strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d"):
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d")
+# The report's own form, `2025-04-01 03:00:00`, read without strptime (same result).
+_PLAIN_MOMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+# A plain amount in major units, `5000.00` or `-36`, read without NFKC and mark stripping.
+_PLAIN_AMOUNT = re.compile(r"(-?[0-9]+)(?:\.(0+))?")
+
+
+@lru_cache(maxsize=8192)
+def _moment(text):
+    """A stripped, non-empty date cell as an aware datetime (UTC unless it says otherwise).
+
+    Cached: a report repeats the same few hundred days and payout times.
+    """
+    plain = _PLAIN_MOMENT.fullmatch(text)
+    if plain:
+        try:
+            return datetime(*map(int, plain.groups()), tzinfo=timezone.utc)
+        except ValueError:
+            pass  # out of range: the formats below refuse it too, with ValueError
+    for fmt in _FORMATS:
         try:
             moment = datetime.strptime(text, fmt)
         except ValueError:
             continue
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     raise ValueError(text)
+
+
+def _when(text):
+    text = (text or "").strip()
+    if not text:
+        return None
+    return _moment(text)
+
+
+def _amount(text):
+    """Whole yen from an amount cell (csvfiles.parse_amount, with a fast path); 0 if blank."""
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain:
+        return int(plain[1])
+    return csvfiles.parse_amount(text, signed=True) or 0
 
 
 def parse(data, lang):
@@ -94,13 +126,18 @@ def parse(data, lang):
     columns = _columns(table[0], lang)
     rows, seen = [], {}
 
-    def cell(row, field):
-        index = columns.get(field)
-        return row[index].strip() if index is not None and index < len(row) else ""
+    # Cells are stripped by csvfiles.rows; a column the file lacks, or a short row, reads "".
+    fields = ("balance_transaction_id", "currency", "gross", "fee", "net", "created",
+              "available_on", "automatic_payout_effective_at", "reporting_category", "source_id",
+              "automatic_payout_id", "charge_id", "payment_intent_id", "description")
+    indices = [columns.get(field, -1) for field in fields]
 
     for number, row in enumerate(table[1:], start=2):
-        txn = cell(row, "balance_transaction_id")
-        currency = cell(row, "currency").lower()
+        width = len(row)
+        (txn, currency, gross, fee, net, created, available, effective, category, source,
+         payout, charge, intent, description) = [row[i] if 0 <= i < width else ""
+                                                  for i in indices]
+        currency = currency.lower()
         if currency != "jpy":
             raise ValidationFailed(
                 gettext_for(lang, "Line %(line)s is in %(currency)s; only yen (jpy) can be "
@@ -113,11 +150,10 @@ def parse(data, lang):
                 errors={"file": "duplicate_rows"})
         seen[txn] = number
         try:
-            amounts = [csvfiles.parse_amount(cell(row, f), signed=True) or 0
-                       for f in ("gross", "fee", "net")]
-            created = _when(cell(row, "created"))
-            available = _when(cell(row, "available_on"))
-            effective = _when(cell(row, "automatic_payout_effective_at"))
+            amounts = [_amount(gross), _amount(fee), _amount(net)]
+            created = _when(created)
+            available = _when(available)
+            effective = _when(effective)
         except (csvfiles.AmountRefused, ValueError) as err:
             raise ValidationFailed(
                 gettext_for(lang, "Line %(line)s: an amount or a date cannot be read.",
@@ -129,10 +165,9 @@ def parse(data, lang):
         rows.append(ReportRow(
             row=number, balance_transaction_id=txn, created=created, available_on=available,
             currency="JPY", gross=amounts[0], fee=amounts[1], net=amounts[2],
-            reporting_category=cell(row, "reporting_category"), source_id=cell(row, "source_id"),
-            payout_id=cell(row, "automatic_payout_id"), payout_effective_at=effective,
-            charge_id=cell(row, "charge_id"), payment_intent_id=cell(row, "payment_intent_id"),
-            description=cell(row, "description")))
+            reporting_category=category, source_id=source, payout_id=payout,
+            payout_effective_at=effective, charge_id=charge, payment_intent_id=intent,
+            description=description))
     if not rows:
         raise ValidationFailed(gettext_for(lang, "The report has no transactions."),
                                errors={"file": "no_lines"})

@@ -73,8 +73,21 @@ def from_environment(env=None):
             "RECEIPT_ISSUER_ADDRESS", "〒263-8555 千葉県千葉市稲毛区穴川4-9-1"),
         "RECEIPT_ISSUER_REPRESENTATIVE": env.get(
             "RECEIPT_ISSUER_REPRESENTATIVE", "理事長 小安 重夫"),
+        # The office that issues receipts, printed with FUND_CONTACT_PHONE/EMAIL as the
+        # receipt's contact, and the institute's 法人番号 (13 digits, required outside
+        # development). A receipt copies them when it is issued.
+        "RECEIPT_ISSUER_OFFICE": env.get("RECEIPT_ISSUER_OFFICE", "QST未来基金事務局"),
+        "RECEIPT_ISSUER_CORPORATE_NUMBER": (
+            env.get("RECEIPT_ISSUER_CORPORATE_NUMBER") or "").strip(),
+        # A PNG/JPEG of the 公印 printed beside the representative; without one a receipt
+        # says the seal is omitted because it is issued electronically.
         "RECEIPT_SEAL_IMAGE": env.get("RECEIPT_SEAL_IMAGE"),
         "RECEIPT_ATTACH_PDF": _bool(env.get("RECEIPT_ATTACH_PDF"), False),
+        # Where issued receipt PDFs are kept write-once: db (default) or s3 (README).
+        "RECEIPT_STORAGE": env.get("RECEIPT_STORAGE", "db"),
+        "RECEIPT_S3_BUCKET": env.get("RECEIPT_S3_BUCKET"),
+        "RECEIPT_S3_PREFIX": env.get("RECEIPT_S3_PREFIX", "receipts/"),
+        "RECEIPT_S3_ENDPOINT_URL": env.get("RECEIPT_S3_ENDPOINT_URL"),
         # Processes that render receipts in bulk (0: one per CPU).
         "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
         # The January run of annual summaries (fund.receipts.january): from this day of
@@ -137,6 +150,8 @@ def from_environment(env=None):
         "LEDGER_APPROVAL_THRESHOLD": _int(env.get("LEDGER_APPROVAL_THRESHOLD"), 100_000),
         # The institute's bank account that payouts reach and spends are paid from.
         "LEDGER_BANK_ACCOUNT": env.get("LEDGER_BANK_ACCOUNT", "bank:main"),
+        # An invoice PDF attached to a spend is kept in the database: at most this many bytes.
+        "SPEND_ATTACHMENT_MAX": _int(env.get("SPEND_ATTACHMENT_MAX"), 5 * 1024 * 1024),
         # Request bodies above this get 413 (room for a scanned invoice PDF).
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 10 * 1024 * 1024),
     }
@@ -152,6 +167,21 @@ def _database_url(url, instance):
     return url
 
 
+def corporate_number_problem(value):
+    """Why `value` is not a 法人番号 (13 digits, the first a check digit), or None.
+
+    The check digit is 9 - (sum of the other 12 digits, counted from the right,
+    weighted 1 at odd and 2 at even positions) mod 9 (国税庁, 法人番号の指定).
+    """
+    if len(value) != 13 or not value.isascii() or not value.isdigit():
+        return "must be 13 digits"
+    digits = [int(ch) for ch in reversed(value[1:])]
+    weighted = sum(d * (1 if n % 2 else 2) for n, d in enumerate(digits, start=1))
+    if int(value[0]) != 9 - weighted % 9:
+        return "has a wrong check digit (its first digit)"
+    return None
+
+
 def check(config):
     """Refuse to start unsafely; development must be asked for (FUND_ENV=development)."""
     environment = config.get("FUND_ENV", "production")
@@ -163,9 +193,17 @@ def check(config):
             "Stripe's card fees).")
     if not str(config.get("LEDGER_BANK_ACCOUNT", "bank:main")).startswith("bank:"):
         raise ConfigurationError("LEDGER_BANK_ACCOUNT must name a bank account: bank:<name>.")
+    corporate_number = config.get("RECEIPT_ISSUER_CORPORATE_NUMBER") or ""
+    if corporate_number and corporate_number_problem(corporate_number):
+        raise ConfigurationError(
+            f"RECEIPT_ISSUER_CORPORATE_NUMBER {corporate_number!r} "
+            f"{corporate_number_problem(corporate_number)}: give the institute's 法人番号.")
     if environment == "development":
         return
     problems = []
+    if not corporate_number:
+        problems.append("set RECEIPT_ISSUER_CORPORATE_NUMBER to the institute's 法人番号 "
+                        "(13 digits; every receipt prints it)")
     if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
         problems.append("set SECRET_KEY to a long random value (it signs sessions and links)")
     if not config.get("STRIPE_WEBHOOK_SECRET") or \

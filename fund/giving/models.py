@@ -44,6 +44,12 @@ class Donation(db.Model):
     message = db.Column(db.Text, nullable=False, default="")
     locale = db.Column(db.String(8), nullable=False, default="ja")
     created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    # Marked "no receipt" when the office voided its receipt as not eligible;
+    # only an office action with a reason lifts it (fund.receipts.issuing).
+    no_receipt_reason = db.Column(db.String(500))
+    no_receipt_at = db.Column(TZDateTime)
+    # A second payment succeeded on this gift: the excess is due back (refund_due).
+    duplicate_payment_at = db.Column(TZDateTime)
 
     donor = db.relationship("Donor", back_populates="donations")
     campaign = db.relationship("Campaign")
@@ -61,6 +67,9 @@ class Donation(db.Model):
             " OR (designation = 'campaign' AND campaign_id IS NOT NULL)"
             " OR (designation = 'project' AND project_id IS NOT NULL AND campaign_id IS NULL)",
             name="designation_target"),
+        db.Index("ix_donation_duplicate_payment", "duplicate_payment_at",
+                 sqlite_where=db.text("duplicate_payment_at IS NOT NULL"),
+                 postgresql_where=db.text("duplicate_payment_at IS NOT NULL")),
     )
 
     @property
@@ -103,6 +112,23 @@ class Donation(db.Model):
         """What may still be refunded: refunds in flight count as already given back."""
         reserved = sum(r.amount for r in self.refunds if r.state in REFUND_OPEN_STATES)
         return max(self.paid_amount - reserved - self.disputed_lost_amount, 0)
+
+    @property
+    def receipt_amount(self):
+        """What a receipt may state: the gift's amount at most, less refunds and lost
+        disputes. A duplicate payment is money due back, never a larger gift."""
+        return min(self.amount, self.net_amount)
+
+    @property
+    def refund_due(self):
+        """Money paid beyond the gift's amount and not yet refunded (or being refunded)."""
+        # REFUND_OPEN_STATES counts succeeded refunds too.
+        reserved = sum(r.amount for r in self.refunds if r.state in REFUND_OPEN_STATES)
+        return max(self.paid_amount - self.amount - reserved, 0)
+
+    @property
+    def no_receipt(self):
+        return self.no_receipt_at is not None
 
     @property
     def has_open_dispute(self):

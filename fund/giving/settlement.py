@@ -10,7 +10,7 @@ import logging
 
 from flask_babel import force_locale, gettext
 
-from fund.core import signals
+from fund.core import audit, clock, signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.core.money import format_yen
@@ -28,6 +28,7 @@ def settle_gift(*, donation, actor):
     office and never undoes the payment.
     """
     receipt = None
+    flag_duplicate(donation, actor)
     if donation.wants_receipt:
         try:
             with db.session.begin_nested():
@@ -49,6 +50,17 @@ def settle_gift(*, donation, actor):
         message = thank_you_mail(donation, receipt)
     db.session.flush()
     return [message.id]
+
+
+def flag_duplicate(donation, actor):
+    """A second payment succeeded on one gift: flag the excess for refund (the office
+    sees it on the gift and the dashboard); the receipt states the gift, never both."""
+    succeeded = [p for p in donation.payments if p.state == "succeeded"]
+    if len(succeeded) < 2 or donation.refund_due <= 0 or donation.duplicate_payment_at:
+        return
+    donation.duplicate_payment_at = clock.now()
+    audit.record(actor, "donation.duplicate_payment", donation,
+                 payments=[p.id for p in succeeded], refund_due=donation.refund_due)
 
 
 def thank_you_mail(donation, receipt):

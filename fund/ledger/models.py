@@ -197,3 +197,90 @@ class MonthTotal(db.Model):
     month = db.Column(db.Date, primary_key=True)
     debit = db.Column(db.BigInteger, nullable=False, default=0)
     credit = db.Column(db.BigInteger, nullable=False, default=0)
+
+
+class RequestState(StrEnum):
+    """An allocation or a spend: booked at once (at most LEDGER_APPROVAL_THRESHOLD), or
+    requested (pending) and then approved (booked) or rejected by another admin."""
+
+    PENDING = "pending"
+    BOOKED = "booked"
+    REJECTED = "rejected"
+
+
+class _Requested:
+    """Who asked for a money movement, who decided, and the entry it booked."""
+
+    amount = db.Column(db.BigInteger, nullable=False)
+    memo = db.Column(db.String(500), nullable=False, default="")
+    state = db.Column(db.String(10), nullable=False, default=RequestState.PENDING.value)
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("staff_user.id"), nullable=False)
+    requested_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("staff_user.id"))
+    decided_at = db.Column(TZDateTime)
+    decision_note = db.Column(db.String(500), nullable=False, default="")
+
+    @property
+    def is_pending(self):
+        return self.state == RequestState.PENDING
+
+
+class Allocation(_Requested, db.Model):
+    """Money moved from the general fund or a campaign's pool to a project's fund
+    (fund.ledger.allocations; key `alloc:<id>`)."""
+
+    __tablename__ = "ledger_allocation"
+
+    id = db.Column(db.Integer, primary_key=True)
+    from_account_id = db.Column(db.Integer, db.ForeignKey("ledger_account.id"), nullable=False)
+    to_account_id = db.Column(db.Integer, db.ForeignKey("ledger_account.id"), nullable=False)
+    project_id = db.Column(db.Integer, db.ForeignKey("project.id"), nullable=False, index=True)
+    entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entry.id"), unique=True)
+
+    from_account = db.relationship("Account", foreign_keys=[from_account_id])
+    to_account = db.relationship("Account", foreign_keys=[to_account_id])
+    project = db.relationship("Project")
+    entry = db.relationship("Entry", foreign_keys=[entry_id])
+    requested_by = db.relationship("StaffUser", foreign_keys="Allocation.requested_by_id")
+    decided_by = db.relationship("StaffUser", foreign_keys="Allocation.decided_by_id")
+
+    __table_args__ = (
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        db.CheckConstraint(f"state IN {_values(RequestState)}", name="state"),
+        db.CheckConstraint("from_account_id <> to_account_id", name="two_accounts"),
+        db.Index("ix_ledger_allocation_state", "state"),
+    )
+
+
+class Spend(_Requested, db.Model):
+    """Money a project spent: a vendor's invoice paid from the bank (fund.ledger.spends;
+    key `spend:<id>`). The invoice PDF, when attached, is kept here (at most
+    SPEND_ATTACHMENT_MAX bytes)."""
+
+    __tablename__ = "ledger_spend"
+
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("project.id"), nullable=False, index=True)
+    fund_account_id = db.Column(db.Integer, db.ForeignKey("ledger_account.id"), nullable=False)
+    paid_from_id = db.Column(db.Integer, db.ForeignKey("ledger_account.id"), nullable=False)
+    vendor = db.Column(db.String(200), nullable=False)
+    invoice_number = db.Column(db.String(100), nullable=False)
+    spent_on = db.Column(db.Date, nullable=False)
+    fixed_asset = db.Column(db.Boolean, nullable=False, default=False)
+    attachment_name = db.Column(db.String(200))
+    attachment_size = db.Column(db.Integer)
+    attachment = db.deferred(db.Column(db.LargeBinary))
+    entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entry.id"), unique=True)
+
+    project = db.relationship("Project")
+    fund_account = db.relationship("Account", foreign_keys=[fund_account_id])
+    paid_from = db.relationship("Account", foreign_keys=[paid_from_id])
+    entry = db.relationship("Entry", foreign_keys=[entry_id])
+    requested_by = db.relationship("StaffUser", foreign_keys="Spend.requested_by_id")
+    decided_by = db.relationship("StaffUser", foreign_keys="Spend.decided_by_id")
+
+    __table_args__ = (
+        db.CheckConstraint("amount > 0", name="amount_positive"),
+        db.CheckConstraint(f"state IN {_values(RequestState)}", name="state"),
+        db.Index("ix_ledger_spend_state", "state"),
+    )

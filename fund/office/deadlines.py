@@ -6,6 +6,8 @@ published campaign whose end has passed:
 
 - it **succeeded** when the money kept (net of refunds and lost disputes)
   reached the goal, or whatever the total for an All-In campaign;
+  its pool in the ledger moves to its project in the same commit
+  (`fund.ledger.allocations.close_campaign_to_project`);
 - an **All-or-Nothing** campaign that missed its goal **failed**: its card gifts
   are refunded through fund.payments.refunds, each under its own idempotency
   key, so a run that stops half-way (Stripe down) is finished by the next run.
@@ -26,6 +28,7 @@ from fund.core.errors import FundError, PaymentUnavailable
 from fund.core.extensions import db
 from fund.donors.models import Donor
 from fund.giving.models import Donation, ScopeTotal
+from fund.ledger import allocations
 from fund.office import reports
 from fund.office.models import GiftFact
 from fund.payments import refunds
@@ -77,6 +80,8 @@ def close(campaign_id, *, now=None, actor=audit.SYSTEM):
     campaign.closed_at = now
     audit.record(actor, f"campaign.{outcome}", campaign, raised=kept, goal=campaign.goal_amount,
                  funding_model=campaign.funding_model)
+    if outcome == CampaignState.SUCCEEDED:
+        allocations.close_campaign_to_project(campaign, actor=actor)  # its pool, to its project
     _tell_supporters(campaign, outcome, kept)
     db.session.commit()
     mail.deliver_committed()

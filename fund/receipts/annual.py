@@ -20,6 +20,7 @@ from fund.receipts.models import ReceiptStatus
 from fund.core import audit
 from fund.core import clock
 from fund.receipts import issuing as receipts
+from fund.receipts import holds
 
 CONSOLIDATED_REASON = "年間寄附金受領証明書にまとめて発行 / consolidated into the annual receipt"
 UPDATED_REASON = "年間寄附金受領証明書の更新 / annual receipt updated"
@@ -60,16 +61,19 @@ def year_bounds(year):
 
 
 def paid_gifts(year, donor_ids=None):
-    """Gifts paid in `year` (Japan time) that want a receipt, in date order."""
+    """Gifts paid in `year` (Japan time) that want a receipt and may have one, in date order."""
     start, end = year_bounds(year)
     query = (db.select(Donation).join(Payment)
              .where(Payment.state == PaymentState.SUCCEEDED, Payment.succeeded_at >= start,
-                    Payment.succeeded_at < end, Donation.wants_receipt.is_(True))
+                    Payment.succeeded_at < end, Donation.wants_receipt.is_(True),
+                    Donation.no_receipt_at.is_(None))
              .order_by(Payment.succeeded_at, Donation.id))
     if donor_ids is not None:
         query = query.where(Donation.donor_id.in_(donor_ids))
     gifts = db.session.execute(query).scalars().unique().all()
-    return [gift for gift in gifts if gift.is_paid and receipts.net_amount(gift) > 0]
+    # A gift under an open dispute joins the summary once the dispute is won.
+    return [gift for gift in gifts if gift.is_paid and receipts.net_amount(gift) > 0
+            and not gift.has_open_dispute]
 
 
 def annual_donors(year):
@@ -107,6 +111,7 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
     """
     check_finished(year)
     receipts.pdf_check()
+    holds.refuse_donor(donor)  # never 〓 on a receipt (fund/receipts/holds.py)
     gifts = paid_gifts(year, [donor.id])
     if not gifts:
         raise Conflict(f"{donor.receipt_name} has no paid gifts in {year} to summarise.",
@@ -138,6 +143,7 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
         currency="JPY", received_on=max(line.received_on for line in lines), year=year,
         purpose=None, issued_on=clock.today_jst(),
         replaces_id=existing.id if existing is not None else None,
+        reissue_reason=UPDATED_REASON if existing is not None else None,
         **receipts.donor_snapshot(donor), **receipts.issuer_snapshot())
     summary.lines.extend(lines)
     db.session.add(summary)

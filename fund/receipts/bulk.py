@@ -10,10 +10,10 @@ RECEIPT_JOBS_INLINE runs it in the request (tests).
 Rows are created first and committed in small batches, so the year's number
 series is locked for milliseconds, not for the whole render; the PDFs are
 then rendered in bulk (several receipts per WeasyPrint document, across
-processes) to store their SHA-256.
+processes) and stored write-once (fund.receipts.storage). Exports read
+those stored files: nothing is rendered at export time.
 """
 import csv
-import hashlib
 import io
 import logging
 import os
@@ -24,22 +24,23 @@ from pathlib import Path
 from flask import current_app
 
 from fund.receipts import pdf
-from fund.core.errors import FundError, NotFound, ValidationFailed
+from fund.core.errors import FundError, NotFound, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.receipts.models import JobState, Receipt, ReceiptJob, ReceiptLine
+from fund.receipts.models import JobState, Receipt, ReceiptFile, ReceiptJob, ReceiptLine
 from fund.core import audit, csvsafe, jobs, mail
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
+from fund.receipts import desk, holds, storage
 from fund.receipts import issuing as receipts
 from fund.receipts import notices
 
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 100
+# Stored files read per query while exporting: bounds memory (~30 KB a receipt).
+FILE_BATCH = 200
 RECEIPT_JOB = "fund.receipt_job"
-CSV_FIELDS = ("number", "kind", "status", "issued_on", "received_on", "year", "donor",
-              "amount", "currency", "purpose", "void_reason", "sha256", "file")
 
 
 def _noop(done, total):
@@ -94,9 +95,10 @@ def issue_year(*, year, actor, progress=_noop):
     receipts.pdf_check()
     gifts = [g for g in receipt_annual.paid_gifts(year)
              if g.donor.receipt_preference == "per_gift"
-             and receipts.covering_receipt(g) is None]
+             and receipts.covering_receipt(g) is None
+             and holds.hold_if_unprintable(donation=g, actor=actor) is None]
     donors = [d for d in receipt_annual.annual_donors(year)
-              if not receipt_annual.is_current(d, year)]
+              if not receipt_annual.is_current(d, year) and holds.unprintable(d) is None]
     total = len(gifts) + len(donors)
     progress(0, total)
     new_ids = []
@@ -116,14 +118,14 @@ def issue_year(*, year, actor, progress=_noop):
 
 
 def fill_hashes(receipt_ids, progress=lambda done: None):
-    """Render receipts in bulk and store the SHA-256 of each PDF."""
+    """Render receipts in bulk and store each PDF write-once with its SHA-256."""
     rows = []
     for start in range(0, len(receipt_ids), 500):
         rows.extend(db.session.execute(db.select(Receipt).where(
             Receipt.id.in_(receipt_ids[start:start + 500]))).scalars())
     pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
     for done, (row, data) in enumerate(zip(rows, pdfs), 1):
-        row.sha256 = hashlib.sha256(data).hexdigest()
+        row.sha256 = storage.keep(row, data)
         if done % COMMIT_EVERY == 0:
             db.session.commit()
             progress(done)
@@ -140,9 +142,42 @@ def _mail_issued(receipt_ids):
 
 # --- exports ---------------------------------------------------------------------
 
-def export_zip(*, out, query, progress=_noop):
-    """Write the receipts of `query` as one PDF each plus index.csv to a ZIP.
+def file_name(receipt):
+    return f"receipts/{receipt.number}.pdf"
 
+
+def stored_files(rows, batch=FILE_BATCH):
+    """(receipt, bytes) for each receipt, read from storage in batches and checked.
+
+    Nothing is rendered: a receipt without its stored file, or whose file does
+    not match its SHA-256, stops the export with a message (and the mismatch
+    is reported to the office, as a refused download is).
+    """
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        wanted = {(r.id, storage.kind_of(r)): r for r in chunk}
+        files = {(f.receipt_id, f.kind): f for f in db.session.execute(
+            db.select(ReceiptFile).options(db.undefer(ReceiptFile.data))
+            .where(ReceiptFile.receipt_id.in_([r.id for r in chunk]))).scalars()}
+        for key, receipt in wanted.items():
+            row = files.get(key)
+            if row is None:
+                raise ReceiptUnavailable(
+                    f"Receipt {receipt.number} has no stored file; run "
+                    "`flask fund receipts store-files` first.", code="receipt_file_missing")
+            data = storage.checked(receipt, row)
+            yield receipt, data
+        # Let the bytes of this batch go before reading the next.
+        for row in files.values():
+            db.session.expunge(row)
+
+
+def export_zip(*, out, query, window=None, progress=_noop):
+    """Write the stored PDFs of `query`'s receipts plus index.csv to a ZIP.
+
+    index.csv is the accountant's CSV (fund.receipts.desk.csv_rows: one row
+    per gift, the same columns) with the file's name last. PDFs are stored
+    as they are (they are compressed inside); the index is deflated.
     `out` is a path or a binary file. Returns the number of receipts.
     """
     rows = db.session.execute(query).scalars().all()
@@ -150,23 +185,15 @@ def export_zip(*, out, query, progress=_noop):
     progress(0, total)
     index = io.StringIO()
     writer = csv.writer(index)
-    writer.writerow(CSV_FIELDS)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
-        for done, (row, data) in enumerate(zip(rows, pdfs), 1):
-            name = f"receipts/{row.number}.pdf"
-            archive.writestr(name, data)
-            digest = hashlib.sha256(data).hexdigest()
-            if row.current_sha256 and digest != row.current_sha256:
-                log.warning("export: %s differs from its stored SHA-256", row.number)
-            writer.writerow(csvsafe.row((
-                row.number, row.kind, row.status, row.issued_on, row.received_on, row.year,
-                row.donor_name, row.amount, row.currency, row.purpose or "",
-                row.void_reason or "", digest, name), identifiers={0}))
+    writer.writerows(desk.csv_rows(query, window=window, file_name=file_name))
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for done, (row, data) in enumerate(stored_files(rows), 1):
+            archive.writestr(file_name(row), data)
             if done % 50 == 0 or done == total:
                 progress(done, total)
         # UTF-8 with a BOM so that spreadsheet programs read the Japanese names.
-        archive.writestr("index.csv", "\ufeff" + index.getvalue())
+        archive.writestr("index.csv", "\ufeff" + index.getvalue(),
+                         compress_type=zipfile.ZIP_DEFLATED)
     return total
 
 
@@ -231,7 +258,10 @@ def run(job_id):
                 count = annual_bulk(year=params["year"], actor=actor, out=path,
                                     progress=progress)
             else:
-                count = export_zip(out=path, query=receipt_query(**params), progress=progress)
+                window = (fiscal_bounds(params["fiscal_year"])
+                          if params.get("fiscal_year") is not None else None)
+                count = export_zip(out=path, query=receipt_query(**params), window=window,
+                                   progress=progress)
             job.result_path = str(path)
             job.message = f"{count} receipts in the ZIP"
         job.state = JobState.DONE

@@ -15,6 +15,7 @@ from fund.core import audit
 from fund.receipts import bulk as receipt_jobs
 from fund.receipts import issuing as receipts
 from fund.receipts import january, reminders
+from fund.receipts import verification
 
 
 class _Bar:
@@ -120,12 +121,30 @@ def register(group):
         click.echo(f"{number} is void")
 
     @receipts_group.command("verify")
-    @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False))
-    def verify(pdf_file):
-        """Check a receipt PDF against the SHA-256 stored when it was issued."""
-        digest = hashlib.sha256(Path(pdf_file).read_bytes()).hexdigest()
-        receipt = receipts.find_by_sha256(digest)
-        if receipt is None:
-            raise click.ClickException(f"{digest}: matches no receipt we issued")
-        state = "the voided copy of" if digest == receipt.void_sha256 else "a genuine copy of"
-        click.echo(f"{pdf_file} is {state} receipt {receipt.number} ({receipt.status})")
+    @click.argument("number_or_file")
+    def verify(number_or_file):
+        """Check a receipt by its NUMBER, or a PDF FILE against the SHA-256 stored at issue.
+
+        Says valid, void, or reissued as …: a void receipt is never called genuine.
+        """
+        path = Path(number_or_file)
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            receipt = receipts.find_by_sha256(digest)
+            if receipt is None:
+                raise click.ClickException(f"{digest}: matches no receipt we issued")
+            copy = "its void copy" if digest == receipt.void_sha256 else "the PDF as issued"
+            subject = f"{number_or_file} is {copy} of receipt"
+        else:
+            receipt = db.session.execute(
+                db.select(Receipt).filter_by(number=number_or_file.strip())).scalar_one_or_none()
+            if receipt is None:
+                raise click.ClickException(f"no receipt {number_or_file} (and no such file)")
+            subject = "receipt"
+        verdict = verification.verdict(receipt)
+        if verdict.status == "valid":
+            click.echo(f"{subject} {receipt.number}: VALID")
+            return
+        state = (f"VOID, reissued as {verdict.reissued_as}" if verdict.reissued_as else "VOID")
+        click.echo(f"{subject} {receipt.number}: {state}; it cannot be used for a tax return")
+        sys.exit(2)

@@ -70,10 +70,13 @@ def _payments(donation_ids):
     return found
 
 
-def csv_rows(query, *, window=None):
-    """The CSV rows (header first) of the receipts of `query`, one per gift."""
+def csv_rows(query, *, window=None, file_name=None):
+    """The CSV rows (header first) of the receipts of `query`, one per gift.
+
+    `file_name(receipt)`, when given, adds a last column "file" (the ZIP export's index).
+    """
     start, end = window or (None, None)
-    yield CSV_FIELDS
+    yield CSV_FIELDS + (("file",) if file_name else ())
     receipts = db.session.execute(query).scalars().all()
     numbers = dict(db.session.execute(db.select(Receipt.id, Receipt.number).where(
         Receipt.id.in_([r.replaces_id for r in receipts if r.replaces_id]))).all()) \
@@ -97,7 +100,8 @@ def csv_rows(query, *, window=None):
                 payment.fee if payment else None,
                 payout.stripe_payout_id if payout else None,
                 payout.arrival_on if payout else None,
-                receipt.void_reason, receipt.current_sha256), identifiers=TEXT_FIELDS)
+                receipt.void_reason, receipt.current_sha256,
+                *((file_name(receipt),) if file_name else ())), identifiers=TEXT_FIELDS)
 
 
 def csv_text(query, *, window=None):

@@ -15,12 +15,13 @@ lost disputes.
 """
 import hashlib
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from fund.receipts import fonts, pdf
+from fund.receipts import fonts, holds, pdf, rules, storage, verification
 from fund.core.errors import Conflict, FundError, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -35,6 +36,7 @@ PRINTED_FIELDS = (
     "donor_representative", "donor_postal_code", "donor_address", "amount", "currency",
     "received_on", "year", "purpose", "issuer_name", "issuer_address",
     "issuer_representative", "issued_on",
+    "issuer_office", "issuer_phone", "issuer_email", "issuer_corporate_number",
 )
 REFUND_REASON = "返金 / refunded"
 REISSUE_REASON = "再発行のため無効 / superseded by a reissue"
@@ -73,11 +75,25 @@ def covering_receipt(donation):
 
 
 def issuer_snapshot():
+    """What a receipt prints of its issuer, from configuration at issue time.
+
+    A configured seal image that is not there refuses the receipt: it would
+    otherwise be printed as if the seal were omitted on purpose.
+    """
     cfg = current_app.config
+    seal = cfg.get("RECEIPT_SEAL_IMAGE") or None
+    if seal and not Path(seal).is_file():
+        raise ReceiptUnavailable(
+            f"The seal image RECEIPT_SEAL_IMAGE={seal} is not there; no receipt can be "
+            "issued until it is (or the setting is removed).", code="seal_missing")
     return dict(issuer_name=cfg["RECEIPT_ISSUER_NAME"],
                 issuer_address=cfg["RECEIPT_ISSUER_ADDRESS"],
                 issuer_representative=cfg["RECEIPT_ISSUER_REPRESENTATIVE"],
-                issuer_seal=cfg.get("RECEIPT_SEAL_IMAGE") or None)
+                issuer_seal=seal,
+                issuer_office=cfg.get("RECEIPT_ISSUER_OFFICE") or None,
+                issuer_phone=cfg.get("FUND_CONTACT_PHONE") or None,
+                issuer_email=cfg.get("FUND_CONTACT_EMAIL") or None,
+                issuer_corporate_number=cfg.get("RECEIPT_ISSUER_CORPORATE_NUMBER") or None)
 
 
 def donor_snapshot(donor):
@@ -87,8 +103,9 @@ def donor_snapshot(donor):
 
 
 def net_amount(donation):
-    """What the receipt may state: paid minus refunds and lost disputes."""
-    return donation.net_amount
+    """What the receipt may state: the gift's amount at most, less refunds and lost
+    disputes (a duplicate payment is flagged for refund, never certified)."""
+    return donation.receipt_amount
 
 
 def issue_after_payment(*, donation, actor):
@@ -98,6 +115,11 @@ def issue_after_payment(*, donation, actor):
     per-gift receipt; their gifts go on the 年間寄附金受領証明書.
     """
     if not donation.wants_receipt or donation.donor.receipt_preference != "per_gift":
+        return None
+    if rules.refusal(donation) is not None or covering_receipt(donation) is not None:
+        return None  # marked "no receipt", disputed, or a duplicate payment's second success
+    # A name no font can print is held for the office, never printed as 〓 (holds.py).
+    if holds.hold_if_unprintable(donation=donation, actor=actor) is not None:
         return None
     return issue_for_donation(donation=donation, actor=actor)
 
@@ -112,12 +134,14 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
     if not donation.is_paid:
         raise FundError("This gift has not been paid, so no receipt can be issued.",
                         code="not_paid")
+    rules.check_issuable(donation)
     amount = net_amount(donation)
     if amount <= 0:
         raise Conflict("This gift was refunded in full, so no receipt can be issued.",
                        code="refunded")
     if covering_receipt(donation) is not None:
         raise Conflict("This gift already has a valid receipt.", code="already_issued")
+    holds.refuse_unprintable(donation)  # glyph check (fund/receipts/holds.py)
     donor = donation.donor
     received_on = clock.jst_date(donation.received_at)
     year = received_on.year
@@ -144,20 +168,31 @@ def issue_for_donation(*, donation, actor, language=None, with_hash=True):
 
 # --- void and reissue --------------------------------------------------------
 
-def void(*, receipt, reason, actor):
-    """Void a valid receipt with a reason; its PDF then carries 無効. Commits."""
+def void(*, receipt, reason, actor, ineligible=False):
+    """Void a valid receipt with a reason; its PDF then carries 無効. Commits.
+
+    `ineligible`: the gift was not eligible, so it is marked "no receipt" and
+    nothing issues it again until the office lifts the mark.
+    """
+    if ineligible and receipt.kind != "single":
+        raise ValidationFailed("An annual summary covers several gifts: mark the ineligible "
+                               "gift on its own receipt, then bring the summary up to date.")
     mark_void(receipt, reason, actor)
+    if ineligible:
+        for line in receipt.lines:
+            rules.mark_no_receipt(line.donation, reason, actor)
     db.session.commit()
     return receipt
 
 
-def reissue(*, receipt, actor, amount=None):
+def reissue(*, receipt, actor, reason):
     """Reissue a receipt under its number with the next -N suffix. Commits.
 
     A still-valid receipt is voided first; the reissue prints the donor's
-    current name and address and the gift's amount net of refunds.
+    current name and address and the gift's amount net of refunds and lost
+    disputes; there is no free amount. `reason` says why, printed and audited.
     """
-    new = reissue_in_transaction(receipt, actor, amount)
+    new = reissue_in_transaction(receipt, actor, reason)
     db.session.commit()
     return new
 
@@ -190,15 +225,16 @@ def latest_revision(receipt):
     ).scalar_one()
 
 
-def reissue_in_transaction(receipt, actor, amount=None):
+def reissue_in_transaction(receipt, actor, reason):
     """Void (if still valid) and reissue under the same number (no commit)."""
     pdf_check()
+    reason = rules.check_reason(reason)
     latest = latest_revision(receipt)
     if latest != receipt.revision:
         current = format_number(receipt.series_year, receipt.sequence, latest)
         raise Conflict(f"Receipt {receipt.number} was already reissued as {current}; "
                        f"work on that one.", code="superseded")
-    lines = _reissue_lines(receipt, amount)
+    lines = _reissue_lines(receipt)
     if receipt.status == ReceiptStatus.VALID:
         mark_void(receipt, REISSUE_REASON, actor)
     for line in lines:
@@ -212,7 +248,7 @@ def reissue_in_transaction(receipt, actor, amount=None):
         kind=receipt.kind, status=ReceiptStatus.VALID, language=receipt.language,
         amount=sum(line.amount for line in lines), currency=receipt.currency,
         received_on=receipt.received_on, year=receipt.year, purpose=receipt.purpose,
-        issued_on=clock.today_jst(), replaces_id=receipt.id,
+        issued_on=clock.today_jst(), replaces_id=receipt.id, reissue_reason=reason,
         **donor_snapshot(receipt.donor), **issuer_snapshot(),
     )
     new.lines.extend(lines)
@@ -220,14 +256,15 @@ def reissue_in_transaction(receipt, actor, amount=None):
     db.session.flush()
     new.sha256 = hash_of(new)
     audit.record(actor, "receipt.reissued", new, number=new.number, replaces=receipt.number,
-                 amount=new.amount)
+                 reason=reason, amount=new.amount)
     return new
 
 
-def _reissue_lines(receipt, amount):
-    """New lines: each gift at what remains of it after refunds."""
+def _reissue_lines(receipt):
+    """New lines: each gift at what remains of it after refunds and lost disputes."""
     lines = []
     for old in receipt.lines:
+        rules.check_issuable(old.donation)
         remaining = net_amount(old.donation)
         if remaining > 0:
             lines.append(ReceiptLine(donation_id=old.donation_id, donation=old.donation,
@@ -236,14 +273,6 @@ def _reissue_lines(receipt, amount):
     if not lines:
         raise Conflict(f"The gift on receipt {receipt.number} was refunded in full; "
                        "there is nothing to reissue.", code="refunded")
-    if amount is not None:
-        if receipt.kind != "single":
-            raise ValidationFailed("An amount can only be given for a single-gift receipt.")
-        if not isinstance(amount, int) or amount <= 0 or amount > lines[0].amount:
-            raise ValidationFailed(
-                f"The amount must be a whole number of yen between 1 and {lines[0].amount}.",
-                errors={"amount": ["out of range"]})
-        lines[0].amount = amount
     return lines
 
 
@@ -274,21 +303,46 @@ def printable(receipt):
     fields["lines"] = [SimpleNamespace(received_on=line.received_on, amount=line.amount,
                                        purpose=line.purpose) for line in receipt.lines]
     fields["seal_image"] = receipt.issuer_seal
+    fields["voided_on"] = clock.jst_date(receipt.voided_at) if receipt.voided_at else None
+    fields["verify_url"] = verification.url_for_number(receipt.number)
+    fields["replaces_number"] = receipt.replaces.number if receipt.replaces else None
+    fields["reissue_reason"] = receipt.reissue_reason
     return SimpleNamespace(**fields)
 
 
+# --- stored files (fund/receipts/storage.py) -----------------------------------
+
+def render(receipt):
+    """A fresh render of the row: only ever stored, never served directly."""
+    pdf_check()
+    return pdf.render_receipt(printable(receipt))
+
+
 def hash_of(receipt):
-    return hashlib.sha256(pdf_bytes(receipt)).hexdigest()
+    """Render the receipt as it now stands (issued, or stamped 無効), store those bytes
+    write-once and return their SHA-256 (no commit)."""
+    return storage.keep(receipt, render(receipt))
 
 
 def pdf_bytes(receipt):
-    """Render the receipt from its row; warns if the bytes no longer match the stored hash."""
-    pdf_check()
-    data = pdf.render_receipt(printable(receipt))
-    stored = receipt.current_sha256
-    if stored and hashlib.sha256(data).hexdigest() != stored:
-        log.warning("receipt %s renders differently from its stored SHA-256", receipt.number)
+    """The receipt's PDF as issued (or as voided): the stored bytes, checked.
+
+    A receipt issued before files were stored gets its file on first download,
+    only if a fresh render still matches the SHA-256 recorded at issue.
+    """
+    if storage.stored(receipt) is not None:
+        return storage.read(receipt)
+    expected = receipt.current_sha256
+    if not expected:
+        raise ReceiptUnavailable(f"Receipt {receipt.number} is still being prepared; "
+                                 "try again in a few minutes.", code="receipt_pending")
+    data = render(receipt)
+    if hashlib.sha256(data).hexdigest() != expected:
+        storage.refuse(receipt, data)
+    storage.keep(receipt, data)
+    db.session.commit()
     return data
+# --- end of stored files ---------------------------------------------------------
 
 
 def find_by_sha256(digest):

@@ -16,7 +16,6 @@ donors again. Two runners at once queue on the lock and never take a donor
 twice. A donor whose summary is already current (issued by the office) is
 counted and not mailed again.
 """
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -26,7 +25,7 @@ from fund.core import audit, clock, jobs, mail
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.donors.models import Donor
-from fund.receipts import annual, issuing, pdf
+from fund.receipts import annual, issuing, pdf, storage
 from fund.receipts import mail as receipt_mail
 from fund.receipts.run_models import ReceiptRun, RunState
 
@@ -182,7 +181,7 @@ def _one_batch(run_id, year, ids, size, actor, progress):
                                              commit=False))
     for summary, data in zip(summaries, pdf.render_receipts(
             [issuing.printable(s) for s in summaries])):
-        summary.sha256 = hashlib.sha256(data).hexdigest()
+        summary.sha256 = storage.keep(summary, data)  # the bytes as issued, write-once
         receipt_mail.queue_receipt_mail(summary)
     row.cursor = todo[-1]
     row.done = sum(1 for donor_id in ids if donor_id <= row.cursor)

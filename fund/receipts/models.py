@@ -55,6 +55,12 @@ class Receipt(db.Model):
     issuer_name = db.Column(db.String(200), nullable=False)
     issuer_address = db.Column(db.String(300), nullable=False)
     issuer_representative = db.Column(db.String(200), nullable=False)
+    # Printed from wording 2026.2 on (NULL on receipts issued before): the issuing
+    # office and how to reach it, and the institute's 法人番号 (13 digits).
+    issuer_office = db.Column(db.String(200))
+    issuer_phone = db.Column(db.String(40))
+    issuer_email = db.Column(db.String(254))
+    issuer_corporate_number = db.Column(db.String(13))
     issued_on = db.Column(db.Date, nullable=False)
     # Path of the seal image printed, if any (configuration at issue time).
     issuer_seal = db.Column(db.String(500))
@@ -65,10 +71,13 @@ class Receipt(db.Model):
     voided_at = db.Column(TZDateTime)
     void_reason = db.Column(db.String(500))
     replaces_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+    # Why a reissue replaced the receipt it names (printed beside its number).
+    reissue_reason = db.Column(db.String(500))
     # The first time the donor opened its link (who still needs a reminder).
     opened_at = db.Column(TZDateTime)
 
     lines = db.relationship("ReceiptLine", back_populates="receipt", order_by="ReceiptLine.id")
+    replaces = db.relationship("Receipt", remote_side="Receipt.id")
     donor = db.relationship("Donor")
 
     __table_args__ = (
@@ -166,3 +175,79 @@ class ReceiptJob(db.Model):
     def __repr__(self):
         return f"<ReceiptJob {self.id} {self.kind} {self.state} {self.done}/{self.total}>"
 
+
+
+FILE_KINDS = ("issued", "void")
+
+
+class ReceiptFile(db.Model):
+    """The PDF bytes of a receipt exactly as issued (and, once void, as stamped 無効).
+
+    Written once, when the receipt is issued or voided, and never rewritten:
+    downloads serve these bytes, checked against `sha256`, and never a fresh
+    render. `data` holds the bytes with the database backend; with the S3
+    backend it is empty and `location` names the object (fund/receipts/storage.py).
+    On PostgreSQL a trigger refuses UPDATE and DELETE of these rows.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"), nullable=False)
+    kind = db.Column(db.String(8), nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+    size = db.Column(db.Integer, nullable=False)
+    backend = db.Column(db.String(8), nullable=False, default="db")
+    location = db.Column(db.String(500))
+    data = db.deferred(db.Column(db.LargeBinary))
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+
+    receipt = db.relationship("Receipt")
+
+    __table_args__ = (
+        db.UniqueConstraint("receipt_id", "kind", name="uq_receipt_file_receipt_kind"),
+        db.CheckConstraint(f"kind IN {FILE_KINDS}", name="kind"),
+        db.CheckConstraint("backend IN ('db', 's3')", name="backend"),
+    )
+
+    def __repr__(self):
+        return f"<ReceiptFile {self.receipt_id} {self.kind} {self.sha256[:12]}>"
+
+
+class ReceiptHold(db.Model):
+    """A gift whose receipt waits for the office: its name or address has a
+    character no installed font can print, so issuing it would print 〓.
+
+    Released (`released_at`) once the office corrected the donor's details
+    and the receipt was issued; a gift has at most one open hold.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False, index=True)
+    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
+    # The characters that cannot be printed, as found ("𠮷").
+    characters = db.Column(db.String(200), nullable=False)
+    field = db.Column(db.String(32), nullable=False)
+    created_at = db.Column(TZDateTime, nullable=False, default=utcnow)
+    released_at = db.Column(TZDateTime)
+    released_by = db.Column(db.String(64))
+    receipt_id = db.Column(db.Integer, db.ForeignKey("receipt.id"))
+
+    donation = db.relationship("Donation")
+    donor = db.relationship("Donor")
+    receipt = db.relationship("Receipt")
+
+    __table_args__ = (
+        db.Index("uq_receipt_hold_open_donation", "donation_id", unique=True,
+                 sqlite_where=db.text("released_at IS NULL"),
+                 postgresql_where=db.text("released_at IS NULL")),
+    )
+
+    @property
+    def is_open(self):
+        return self.released_at is None
+
+    @property
+    def codepoints(self):
+        return ", ".join(f"U+{ord(ch):04X}" for ch in self.characters)
+
+    def __repr__(self):
+        return f"<ReceiptHold donation={self.donation_id} {self.characters!r}>"

@@ -2,7 +2,7 @@
 from fund.core import mail
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.receipts import annual, issuing, notices
+from fund.receipts import annual, holds, issuing, notices, rules
 from fund.receipts import mail as receipt_mail
 from fund.receipts.models import ReceiptStatus
 
@@ -19,19 +19,30 @@ def issue_and_send(*, donation, actor):
     return _commit_and_send(issuing.issue_for_donation(donation=donation, actor=actor))
 
 
-def reissue_and_send(*, receipt, actor, amount=None):
+def reissue_and_send(*, receipt, actor, reason):
     """Reissue under the same number (-N), voiding the old one, and send the new link
-    with what changed."""
-    new = issuing.reissue_in_transaction(receipt, actor, amount)
+    with what changed.
+
+    The amount is the gift's net of refunds and lost disputes: never typed.
+    """
+    new = issuing.reissue_in_transaction(receipt, actor, reason)
     notices.queue_reissue_notice(new)
     db.session.commit()
     mail.deliver_committed()
     return new
 
 
-def void_and_tell(*, receipt, reason, actor):
-    """Void a receipt with a reason and tell the donor why."""
+def void_and_tell(*, receipt, reason, actor, ineligible=False):
+    """Void a receipt with a reason (marking the gift "no receipt" when ineligible) and
+    tell the donor why."""
+    if ineligible and receipt.kind != "single":
+        # issuing.void refuses this with its message before changing anything.
+        return issuing.void(receipt=receipt, reason=reason, actor=actor, ineligible=True)
     issuing.mark_void(receipt, reason, actor)
+    if ineligible:
+        for line in receipt.lines:
+            rules.mark_no_receipt(line.donation, reason, actor)
+    # The notice joins the void's transaction: announced exactly when it happened.
     notices.queue_void_notice(receipt)
     db.session.commit()
     mail.deliver_committed()
@@ -51,3 +62,10 @@ def annual_and_send(*, donor, year, actor):
     summary = annual.issue_annual(donor=donor, year=year, actor=actor, commit=False)
     summary.sha256 = issuing.hash_of(summary)
     return _commit_and_send(summary)
+
+
+def release_and_send(*, hold_id, actor):
+    """Release a held receipt once the donor's details print; issue it and send its link."""
+    return _commit_and_send(holds.release(
+        hold_id=hold_id, actor=actor,
+        issue=lambda donation: issuing.issue_for_donation(donation=donation, actor=actor)))

@@ -140,6 +140,18 @@ def _warm_worker():
 
 def _render_chunk(receipts, compact=False):
     contexts = [_context(receipt, index, compact) for index, receipt in enumerate(receipts)]
+    # A receipt that prints "page x/y" (annual summaries from wording 2026.2) is laid
+    # out alone: counter(pages) counts a document's pages, so it must hold only its own.
+    alone = [index for index, context in enumerate(contexts) if context["paged"]]
+    if alone and len(receipts) > 1:
+        results = [None] * len(receipts)
+        for index in alone:
+            results[index] = _render_chunk([receipts[index]], compact)[0]
+        rest = [index for index in range(len(receipts)) if results[index] is None]
+        if rest:
+            for index, data in zip(rest, _render_chunk([receipts[i] for i in rest], compact)):
+                results[index] = data
+        return results
     with _lock:
         document = _layout(contexts)
         spans = _split(document, contexts)

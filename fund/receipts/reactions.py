@@ -10,6 +10,7 @@ from fund.core import signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.receipts import issuing
+from fund.receipts import mail as receipt_mail
 from fund.receipts import notices
 from fund.receipts.models import Receipt
 
@@ -25,10 +26,12 @@ def follow_net_amount(*, donation, actor):
     receipt = issuing.covering_receipt(donation)
     if receipt is None:
         return None
+    if all(line.amount == issuing.net_amount(line.donation) for line in receipt.lines):
+        return None  # e.g. a duplicate payment refunded: what the receipt states still holds
     issuing.mark_void(receipt, issuing.REFUND_REASON, actor)
     if not any(issuing.net_amount(line.donation) > 0 for line in receipt.lines):
         return None
-    new = issuing.reissue_in_transaction(receipt, actor)
+    new = issuing.reissue_in_transaction(receipt, actor, issuing.REFUND_REASON)
     notices.queue_reissue_notice(new)
     return new
 
@@ -42,6 +45,20 @@ def _on_net_amount_changed(donation, actor):
             follow_net_amount(donation=donation, actor=actor)
     except FundError as err:
         log.error("receipt for donation %s not updated after refund: %s", donation.id, err.message)
+
+
+@signals.dispute_won.connect
+def _on_dispute_won(dispute, actor):
+    """The receipt held back while the dispute was open is issued now, as wished."""
+    donation = dispute.payment.donation
+    try:
+        with db.session.begin_nested():
+            receipt = issuing.issue_after_payment(donation=donation, actor=actor)
+            if receipt is not None:
+                receipt_mail.queue_receipt_mail(receipt)
+    except FundError as err:
+        log.error("receipt for donation %s not issued after its dispute was won: %s",
+                  donation.id, err.message)
 
 
 @signals.mail_attachments.connect

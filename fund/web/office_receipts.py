@@ -1,15 +1,19 @@
-"""Office receipt work: find a receipt, void it with a reason, reissue it,
-issue one that is missing, send the link again, issue an annual summary."""
+"""Office receipt work: find a receipt, void it with a reason (as not eligible: the gift
+is marked "no receipt"), reissue it with a reason, issue one that is missing, send the
+link again, issue an annual summary, lift a gift's "no receipt" mark."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from fund.core import audit
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
+from flask_babel import gettext as _
 from fund.donors.models import Donor
 from fund.giving.models import Donation
+from fund.receipts import holds as receipt_holds
 from fund.receipts import issuing as receipts
 from fund.receipts import interim, january
 from fund.receipts import office as receipt_office
+from fund.receipts import rules as receipt_rules
 from fund.receipts.models import Receipt
 from fund.web import forms
 from fund.web.auth import current_staff, guard
@@ -57,17 +61,23 @@ def pdf(receipt_id):
 @bp.post("/<int:receipt_id>/void")
 def void(receipt_id):
     receipt = _receipt(receipt_id)
+    ineligible = request.form.get("ineligible") == "yes"
     receipt_office.void_and_tell(receipt=receipt, reason=request.form.get("reason", ""),
-                                 actor=_actor())
-    flash(f"Receipt {receipt.number} is void; the donor was told why.")
+                                 actor=_actor(), ineligible=ineligible)
+    flash(f"Receipt {receipt.number} is void; the donor was told why."
+          + (" The gift is marked \"no receipt\"." if ineligible else ""))
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
 
 @bp.post("/<int:receipt_id>/reissue")
 def reissue(receipt_id):
-    amount = forms.form({"amount": forms.Yen()})["amount"]
+    if (request.form.get("amount") or "").strip():
+        # The amount follows refunds and disputes; a typed one could certify money never kept.
+        raise ValidationFailed("A reissue states what remains of the gift after refunds and "
+                               "disputes; an amount cannot be typed. Refund first, then reissue.",
+                               errors={"amount": ["not allowed"]})
     new = receipt_office.reissue_and_send(receipt=_receipt(receipt_id), actor=_actor(),
-                                          amount=amount)
+                                          reason=request.form.get("reason", ""))
     flash(f"Reissued as {new.number}; the donor was sent the new link.")
     return redirect(url_for(".detail", receipt_id=new.id))
 
@@ -128,3 +138,27 @@ def start_january():
     flash(f"The annual receipts of {year} are being issued and mailed; this page shows "
           "how far it has got.")
     return redirect(url_for(".runs"))
+
+
+@bp.post("/donations/<int:donation_id>/lift-no-receipt")
+def lift_no_receipt(donation_id):
+    """Lift a gift's "no receipt" mark: a reason and a ticked confirmation, audited."""
+    donation = db.session.get(Donation, donation_id) or abort(404)
+    receipt_rules.lift_no_receipt(donation=donation, reason=request.form.get("reason", ""),
+                                  confirmed=request.form.get("confirm") == "yes", actor=_actor())
+    flash(f"Gift #{donation.id} may have a receipt again; issue it below if it is due.")
+    return redirect(url_for("office.donation", donation_id=donation.id))
+
+
+@bp.get("/holds")
+def holds():
+    """Receipts held because a character of the donor's name or address cannot be printed."""
+    return render_template("office/receipt_holds.html", rows=receipt_holds.open_holds(),
+                           staff=current_staff())
+
+
+@bp.post("/holds/<int:hold_id>/release")
+def release_hold(hold_id):
+    receipt = receipt_office.release_and_send(hold_id=hold_id, actor=_actor())
+    flash(_("Receipt %(number)s issued and sent.", number=receipt.number))
+    return redirect(url_for(".detail", receipt_id=receipt.id))

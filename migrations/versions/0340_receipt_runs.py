@@ -1,13 +1,13 @@
 """The receipt season's runs (January annual summaries, filing reminder) and reminders sent.
 
 Revision ID: 0340_receipt_runs
-Revises: 0320_receipt_season
+Revises: 0330_receipt_rules
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0340_receipt_runs"
-down_revision = "0320_receipt_season"
+down_revision = "0330_receipt_rules"
 branch_labels = None
 depends_on = None
 

@@ -55,3 +55,42 @@ def test_fractions_of_a_yen_and_bad_dates(ctx):
     bad = row("txn_1", 5000, created="yesterday")
     with pytest.raises(ValidationFailed):
         stripe_report.parse(report([bad]), "en")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-05-10 03:00:00", "2026-05-10T03:00:00+00:00"),
+    ("2026-05-10T03:00:00Z", "2026-05-10T03:00:00+00:00"),
+    ("2026-05-10 12:00:00+0900", "2026-05-10T12:00:00+09:00"),
+    ("2026-05-10", "2026-05-10T00:00:00+00:00"),
+    ("2026-5-10 3:00:00", "2026-05-10T03:00:00+00:00"),  # strptime's looser digits still read
+])
+def test_dates_in_each_form_the_report_uses(ctx, text, expected):
+    rows = stripe_report.parse(report([row("txn_1", 5000, created=text)]), "en")
+    assert rows[0].created.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["2026-02-30 03:00:00", "2026-05-10 24:00:00",
+                                  "2026-05-10 03:00:60", "2026-05-10 03:00", "10/05/2026"])
+def test_dates_out_of_range_or_in_another_form_are_refused(ctx, text):
+    with pytest.raises(ValidationFailed) as err:
+        stripe_report.parse(report([row("txn_1", 5000, created=text)]), "en")
+    assert err.value.errors == {"file": "value", "line": 2}
+
+
+def test_amounts_with_marks_signs_or_blank_read_as_before(ctx):
+    item = row("txn_1", 5000)
+    item.update(gross="¥5,000", fee="", net="＋５０００")
+    first = stripe_report.parse(report([item]), "en")[0]
+    assert (first.gross, first.fee, first.net) == (5000, 0, 5000)
+    item.update(gross="-0.00", fee="-36", net="-2,000.0")
+    first = stripe_report.parse(report([item]), "en")[0]
+    assert (first.gross, first.fee, first.net) == (0, -36, -2000)
+
+
+def test_a_short_row_reads_its_missing_cells_as_blank(ctx):
+    data = report([row("txn_1", 5000, charge_id="ch_1", intent_id="pi_1")])
+    header, line = data.decode().splitlines()
+    cells = line.split(",")
+    short = ",".join(cells[:header.split(",").index("charge_id")])
+    first = stripe_report.parse(f"{header}\n{short}\n".encode(), "en")[0]
+    assert (first.charge_id, first.payment_intent_id, first.gross) == ("", "", 5000)

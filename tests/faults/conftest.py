@@ -41,6 +41,7 @@ class Gunicorn:
             # Production settings, as a deployment sets them (nothing of development).
             "FUND_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(32),
+            "RECEIPT_ISSUER_CORPORATE_NUMBER": "7000012050002",
             "DATABASE_URL": f"{database_url}?application_name={APP_NAME}",
             "STRIPE_SECRET_KEY": "sk_test_faults",
             "STRIPE_API_BASE": stripe_url,

@@ -37,6 +37,7 @@ def _env(database_url, smtp_port):
                 "DATABASE_URL": database_url, "STRIPE_SECRET_KEY": "sk_test_faults",
                 "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+                "RECEIPT_ISSUER_CORPORATE_NUMBER": "7000012050002",
                 "RECEIPT_JANUARY_BATCH": "1", "RECEIPT_WORKERS": "1", "LOG_LEVEL": "WARNING"})
     return env
 
@@ -64,7 +65,7 @@ def _kill_when_done(env, at_least, log):
         seen.setdefault(done, time.monotonic())
         if done >= at_least and len(seen) >= 3:
             break
-        assert process.poll() is None, "the run ended before it could be killed"
+        assert process.poll() is None, "the run ended before it could be killed: " + _log(log)
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.005)
     times = sorted(seen.values())
@@ -107,3 +108,9 @@ def test_january_run_killed_twice_resumes_gapless(app, ctx, database_url, smtp_s
     mails = db.session.execute(db.select(OutboundEmail).filter_by(kind="receipt")).scalars().all()
     assert sorted(m.receipt_id for m in mails) == [s.id for s in summaries]
     assert db.session.execute(db.select(ReceiptRun.resumed)).scalar_one() == 2
+
+
+def _log(log):
+    log.flush()
+    with open(log.name, "rb") as fh:
+        return fh.read()[-3000:].decode(errors="replace")

@@ -50,7 +50,15 @@ def test_corporation_receipt_names_company_and_representative(ctx):
     assert "金1,000,000円" in text
 
 
-def test_designated_purpose_is_printed(ctx, seeded):
+@pytest.fixture
+def wording_2026_1():
+    """Before 2 December 2026: receipts are issued under wording 2026.1."""
+    from freezegun import freeze_time
+    with freeze_time("2026-11-20 03:00:00", tick=True):
+        yield
+
+
+def test_designated_purpose_is_printed(ctx, seeded, wording_2026_1):
     project = db.session.execute(db.select(Project).filter_by(
         slug="science-camp-fukushima-chiba")).scalar_one()
     campaign = db.session.execute(db.select(Campaign)).scalars().first()
@@ -62,7 +70,7 @@ def test_designated_purpose_is_printed(ctx, seeded):
     assert "寄附の目的" not in pdf_text(receipts.pdf_bytes(general))
 
 
-def test_english_variant_for_overseas_donors(ctx):
+def test_english_variant_for_overseas_donors(ctx, wording_2026_1):
     overseas = donor(name="Jane Smith", locale="en", address="1 Main St, Springfield, USA",
                      postal_code="")
     gift = paid_gift(overseas, amount=30000, at=datetime(2026, 7, 4, 1, tzinfo=timezone.utc))

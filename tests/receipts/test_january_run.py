@@ -145,11 +145,12 @@ def test_reissue_after_a_refund_says_what_changed(app, ctx):
     db.session.commit()
     refund(gift, 4000)
     with freeze_time("2027-03-01 03:00:00"):
-        new = receipt_office.reissue_and_send(receipt=receipt, actor=ACTOR)
+        new = receipt_office.reissue_and_send(receipt=receipt, actor=ACTOR,
+                                             reason="返金後の金額に訂正")
     notice = db.session.execute(db.select(OutboundEmail).filter_by(receipt_id=new.id)).scalar_one()
     assert receipt.number in notice.body and new.number in notice.body
     assert "¥10,000 → ¥6,000" in notice.body
-    assert "修正申告" in notice.body
+    assert "修正申告" in notice.body and "返金後の金額に訂正" in notice.body
 
 
 @pytest.mark.usefixtures("after_year_end", "inline_jobs")

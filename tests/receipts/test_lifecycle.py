@@ -74,7 +74,7 @@ def test_reissue_keeps_the_number_with_a_suffix_and_current_address(ctx):
     first = _issue(gift)
     person.address = "新住所 千葉県"
     db.session.commit()
-    second = receipts.reissue(receipt=first, actor=ACTOR)
+    second = receipts.reissue(receipt=first, actor=ACTOR, reason="住所変更 new address")
     assert second.number == f"{first.number}-2" and second.replaces_id == first.id
     assert first.status == "void" and second.status == "valid"
     text = pdf_text(receipts.pdf_bytes(second))
@@ -82,8 +82,8 @@ def test_reissue_keeps_the_number_with_a_suffix_and_current_address(ctx):
     assert "旧住所" in pdf_text(receipts.pdf_bytes(first))
     assert _valid_for(gift) == [second]
     with pytest.raises(Conflict, match="already reissued"):
-        receipts.reissue(receipt=first, actor=ACTOR)
-    third = receipts.reissue(receipt=second, actor=ACTOR)
+        receipts.reissue(receipt=first, actor=ACTOR, reason="住所変更 new address")
+    third = receipts.reissue(receipt=second, actor=ACTOR, reason="again")
     assert third.number == f"{first.number}-3"
     assert _valid_for(gift) == [third]
 
@@ -114,7 +114,7 @@ def test_full_refund_voids_without_reissue_and_reissue_is_refused(ctx):
     db.session.commit()
     assert original.status == "void" and _valid_for(gift) == []
     with pytest.raises(Conflict, match="refunded in full"):
-        receipts.reissue(receipt=original, actor=ACTOR)
+        receipts.reissue(receipt=original, actor=ACTOR, reason="x")
     db.session.rollback()
     with pytest.raises(Conflict, match="refunded in full"):
         receipts.issue_for_donation(donation=gift, actor=ACTOR)

@@ -8,21 +8,23 @@ from babel.messages.pofile import read_po, write_po
 from fund.core import clock
 from fund.core.extensions import db
 from fund.receipts import issuing as receipts
-from fund.receipts import wording
+from fund.receipts import pdf, wording
 from tests.receipts.helpers import ACTOR, paid_gift, pdf_text
 
 NEW_TEXT = "この文言は新しい版でのみ印刷されます。"
 
 
 def _new_version(tmp_path, monkeypatch, first_day):
-    """A copy of today's catalogues as version 2099.1, with one statement reworded."""
+    """A copy of the newest catalogues as version 2099.1, with one statement reworded
+    (it takes the newest version's rules: wording.rules_for)."""
+    latest = wording.WORDING[-1][1]
     catalogues = tmp_path / "wording"
     shutil.copytree(wording.CATALOGUES, catalogues)
-    shutil.copytree(catalogues / "2026.1", catalogues / "2099.1")
+    shutil.copytree(catalogues / latest, catalogues / "2099.1")
     path = catalogues / "2099.1" / "ja.po"
     with open(path, "rb") as f:
         catalogue = read_po(f, locale="ja")
-    catalogue[wording.TAX["individual"]].string = NEW_TEXT
+    catalogue[wording.rules_for(latest).tax["individual"]].string = NEW_TEXT
     with open(path, "wb") as f:
         write_po(f, catalogue, width=0)
     monkeypatch.setattr(wording, "CATALOGUES", catalogues)
@@ -39,9 +41,10 @@ def test_an_issued_receipt_keeps_its_wording_when_a_new_version_starts(ctx, tmp_
         assert hashlib.sha256(again).hexdigest() == old.sha256
         assert NEW_TEXT not in "".join(pdf_text(again).split())
 
-        later = receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR)
+        # A receipt issued from that day on (the row stays as issued: printable's copy).
+        later = receipts.printable(receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR))
         later.issued_on = clock.today_jst() + timedelta(days=1)
-        text = "".join(pdf_text(receipts.pdf_bytes(later)).split())
+        text = "".join(pdf_text(pdf.render_receipt(later)).split())
         assert NEW_TEXT in text and wording.version_for(later.issued_on) == "2099.1"
     finally:
         wording._catalogue.cache_clear()

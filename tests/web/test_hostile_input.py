@@ -69,10 +69,13 @@ def test_csv_formula_prefixes_stay_text_after_nfkc_and_leading_spaces(ctx):
     names = [" =1+2", "＝SUM(1,2)", "\u3000@cmd", "+81 3", "-2+3", "\t=HYPERLINK(\"x\")",
              "｜calc", "量子 花子"]
     at = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    ids = []
     for name in names:
         gift = paid_gift(DonorFactory(name=name), at=at)
-        receipts.issue_for_donation(donation=gift, actor=audit.SYSTEM, with_hash=False)
+        ids.append(receipts.issue_for_donation(donation=gift, actor=audit.SYSTEM,
+                                               with_hash=False).id)
     db.session.commit()
+    bulk.fill_hashes(ids)
     archive = io.BytesIO()
     bulk.export_zip(out=archive, query=bulk.receipt_query(year=2026))
     text = zipfile.ZipFile(archive).read("index.csv").decode("utf-8-sig")

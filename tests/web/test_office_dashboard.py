@@ -80,3 +80,47 @@ def test_a_quiet_year_has_nothing_needing_a_person(client, sign_in, ctx):
     sign_in("office")
     page = client.get("/office/?year=2030").get_data(as_text=True)
     assert 'class="card attention"' not in page and 'class="received">¥0<' in page
+
+
+def test_late_instalments_arrived_payouts_and_open_bank_lines_need_a_person(client, sign_in, ctx):
+    from datetime import date
+
+    from fund.accounting.models import BankAccount, BankLine, BankStatement, StripePayout
+    from fund.giving.models import Instalment, PledgeAgreement
+    today = clock.jst_date(clock.now())
+    company = DonorFactory(name="株式会社量子電機")
+    agreement = PledgeAgreement(donor=company, total=300000)
+    agreement.instalments = [
+        Instalment(number=1, due_on=today - timedelta(days=10), amount=100000),
+        Instalment(number=2, due_on=today + timedelta(days=20), amount=200000)]
+    canceled = PledgeAgreement(donor=DonorFactory(), total=5000, status="canceled")
+    canceled.instalments = [Instalment(number=1, due_on=date(2020, 1, 1), amount=5000)]
+    db.session.add_all([agreement, canceled])
+    db.session.add_all([
+        StripePayout(stripe_payout_id="po_arrived", amount=45678, arrival_on=today - timedelta(days=2)),
+        StripePayout(stripe_payout_id="po_in_transit", amount=1, arrival_on=today + timedelta(days=2)),
+        StripePayout(stripe_payout_id="po_done", amount=2, arrival_on=date(2020, 1, 1),
+                     state="reconciled")])
+    bank = BankAccount(slug="main", name="千葉銀行")
+    statement = BankStatement(bank_account=bank, sha256="0" * 64, encoding="utf-8")
+    db.session.add_all([bank, statement])
+    db.session.flush()
+    for row, state in enumerate(("unmatched", "unmatched", "dismissed")):
+        db.session.add(BankLine(statement_id=statement.id, bank_account_id=bank.id, row=row,
+                                booked_on=today, deposit=1000, fingerprint=f"f{row}", state=state,
+                                dismiss_reason="利息" if state == "dismissed" else None))
+    db.session.commit()
+    sign_in("office")
+    page = client.get("/office/").get_data(as_text=True)
+    attention = page.split('class="card attention"')[1].split("</section>")[0]
+    late = attention.split('class="attention-overdue_instalments"')[1].split("</li>")[0]
+    assert "期日を過ぎた分割寄附: 1件" in late and "株式会社量子電機" in late
+    assert f"/office/money/pledges/{agreement.id}" in late
+    payouts = attention.split('class="attention-unreconciled_payouts"')[1].split("</li>")[0]
+    assert "照合していない入金済みの Stripe 振込: 1件" in payouts and "¥45,678" in payouts
+    lines = attention.split('class="attention-unmatched_bank_lines"')[1].split("</li>")[0]
+    assert "照合していない銀行明細: 2行" in lines and "/office/money/bank" in lines
+    english = client.get("/office/?lang=en").get_data(as_text=True)
+    assert "1 pledge instalment is past its due date" in english
+    assert "1 Stripe payout has arrived and is not reconciled" in english
+    assert "2 bank lines are not matched yet" in english

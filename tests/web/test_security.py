@@ -94,7 +94,7 @@ def test_an_oversized_body_gets_413(app, client, seeded):
 
 
 SAFE = {"SECRET_KEY": "a-long-random-secret-for-production", "STRIPE_WEBHOOK_SECRET": "whsec_real",
-        "STRIPE_SECRET_KEY": "sk_test_x"}
+        "STRIPE_SECRET_KEY": "sk_test_x", "RECEIPT_ISSUER_CORPORATE_NUMBER": "7000012050002"}
 
 
 @pytest.mark.parametrize("environment,overrides,refused", [

@@ -1,0 +1,234 @@
+"""Where the PDF of each receipt is kept, exactly as issued, and how it is served.
+
+A receipt's PDF is rendered once, when it is issued (and once more, stamped
+無効, when it is voided); those bytes are written once to a backend and every
+download serves them, checked against their SHA-256. A download never renders
+the row again, so an edit of the row in SQL cannot change what the donor, the
+office or the accountant receives.
+
+Backends (``RECEIPT_STORAGE``):
+- ``db`` (default): the bytes live in ``receipt_file.data``; they are backed up
+  with the database and protected by its trigger (no UPDATE, no DELETE).
+- ``s3``: an S3-compatible bucket (``RECEIPT_S3_BUCKET``, ``RECEIPT_S3_PREFIX``,
+  ``RECEIPT_S3_ENDPOINT_URL``; credentials as boto3 finds them). Objects are
+  written with ``If-None-Match: *`` so an existing key is never overwritten;
+  enable Object Lock (compliance mode) on the bucket to make them write-once
+  for the bucket's owner too. The row keeps the key and the SHA-256.
+
+A mismatch between the bytes and their SHA-256 (or the receipt row's) refuses
+the download (`FileTampered`), writes an audit entry and shows on the office
+dashboard under "Needs a person" (`mismatches`).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from fund.core import audit, clock
+from fund.core.errors import FundError, ReceiptUnavailable
+from fund.core.extensions import db
+from fund.receipts.models import ReceiptFile, ReceiptStatus
+
+log = logging.getLogger(__name__)
+
+MISMATCH_ACTION = "receipt.file_mismatch"
+
+
+class FileTampered(ReceiptUnavailable):
+    """The stored PDF no longer matches its SHA-256: it is not served."""
+
+    code = "receipt_file_mismatch"
+
+
+class StorageMisconfigured(FundError):
+    status = 503
+    code = "receipt_storage"
+
+
+def kind_of(receipt):
+    return "void" if receipt.status == ReceiptStatus.VOID else "issued"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- backends --------------------------------------------------------------------
+
+class DatabaseStorage:
+    """The bytes in the receipt_file row itself."""
+
+    name = "db"
+
+    def put(self, row: ReceiptFile, data: bytes) -> None:
+        row.data = data
+
+    def get(self, row: ReceiptFile) -> bytes:
+        return row.data or b""
+
+
+class S3Storage:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Cloudflare R2 …)."""
+
+    name = "s3"
+
+    def __init__(self, *, bucket, prefix="", endpoint_url=None, client=None):
+        if not bucket:
+            raise StorageMisconfigured("RECEIPT_STORAGE=s3 needs RECEIPT_S3_BUCKET.")
+        self.bucket, self.prefix = bucket, prefix or ""
+        if client is None:
+            try:
+                import boto3
+            except ImportError as err:
+                raise StorageMisconfigured(
+                    "RECEIPT_STORAGE=s3 needs the boto3 package (pip install boto3).") from err
+            client = boto3.client("s3", endpoint_url=endpoint_url or None)
+        self.client = client
+
+    def key(self, row: ReceiptFile) -> str:
+        receipt = row.receipt
+        return f"{self.prefix}{receipt.series_year}/{receipt.number}-{row.kind}.pdf"
+
+    def put(self, row: ReceiptFile, data: bytes) -> None:
+        key = self.key(row)
+        # Never overwrite: a second write of the same key is refused by the bucket.
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                               ContentType="application/pdf", IfNoneMatch="*",
+                               ChecksumAlgorithm="SHA256")
+        row.location = f"s3://{self.bucket}/{key}"
+
+    def get(self, row: ReceiptFile) -> bytes:
+        bucket, _, key = row.location.removeprefix("s3://").partition("/")
+        return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def backend():
+    """The configured backend (built once per configuration)."""
+    cfg = current_app.config
+    name = (cfg.get("RECEIPT_STORAGE") or "db").lower()
+    if name == "db":
+        return DatabaseStorage()
+    if name == "s3":
+        return _s3(cfg.get("RECEIPT_S3_BUCKET"), cfg.get("RECEIPT_S3_PREFIX") or "",
+                   cfg.get("RECEIPT_S3_ENDPOINT_URL"))
+    raise StorageMisconfigured(f"RECEIPT_STORAGE must be db or s3, not {name!r}.")
+
+
+@functools.lru_cache(maxsize=4)
+def _s3(bucket, prefix, endpoint_url):
+    return S3Storage(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url)
+
+
+def _backend_for(row):
+    current = backend()
+    if current.name == row.backend:
+        return current
+    if row.backend == "db":
+        return DatabaseStorage()
+    cfg = current_app.config
+    return _s3(cfg.get("RECEIPT_S3_BUCKET"), cfg.get("RECEIPT_S3_PREFIX") or "",
+               cfg.get("RECEIPT_S3_ENDPOINT_URL"))
+
+
+# --- writing ---------------------------------------------------------------------
+
+def stored(receipt, kind=None):
+    """The ReceiptFile of `receipt` (of its current kind by default), or None."""
+    return db.session.execute(db.select(ReceiptFile).where(
+        ReceiptFile.receipt_id == receipt.id,
+        ReceiptFile.kind == (kind or kind_of(receipt)))).scalar_one_or_none()
+
+
+def keep(receipt, data: bytes, kind=None) -> str:
+    """Store `data` once as the receipt's file of `kind` (no commit); returns its SHA-256.
+
+    A receipt has one file per kind: a second write is refused, whatever it holds.
+    """
+    kind = kind or kind_of(receipt)
+    if stored(receipt, kind) is not None:
+        raise FundError(f"Receipt {receipt.number} already has its {kind} file; "
+                        "stored receipt files are never rewritten.", code="file_exists")
+    store = backend()
+    row = ReceiptFile(receipt=receipt, receipt_id=receipt.id, kind=kind, sha256=digest(data),
+                      size=len(data), backend=store.name)
+    store.put(row, data)
+    db.session.add(row)
+    db.session.flush()
+    return row.sha256
+
+
+# --- serving ---------------------------------------------------------------------
+
+def read(receipt, kind=None) -> bytes:
+    """The stored bytes, checked: refuses (and alerts the office) on any mismatch."""
+    kind = kind or kind_of(receipt)
+    row = stored(receipt, kind)
+    if row is None:
+        raise ReceiptUnavailable(
+            f"The file of receipt {receipt.number} is not stored yet; the office has to "
+            "issue it again.", code="receipt_file_missing")
+    return checked(receipt, row)
+
+
+def checked(receipt, row) -> bytes:
+    """The bytes of `row` (a ReceiptFile of `receipt`) if they match both SHA-256s."""
+    kind = row.kind
+    expected = receipt.void_sha256 if kind == "void" else receipt.sha256
+    try:
+        data = _backend_for(row).get(row)
+    except FundError:
+        raise
+    except Exception as err:  # the bucket is down or the object is gone
+        log.exception("receipt %s: stored file unreadable", receipt.number)
+        raise ReceiptUnavailable(f"The file of receipt {receipt.number} cannot be read "
+                                 "right now; try again later.", code="receipt_storage") from err
+    actual = digest(data)
+    if actual != row.sha256 or (expected and actual != expected):
+        _alert(receipt, kind, row, actual, expected)
+        raise FileTampered(
+            f"The stored file of receipt {receipt.number} does not match its SHA-256, so it "
+            "is not served. The fund office has been told and will issue a checked copy.")
+    return data
+
+
+def refuse(receipt, data, kind=None):
+    """Refuse bytes that do not match the receipt's SHA-256 (a legacy row re-rendered)."""
+    kind = kind or kind_of(receipt)
+    expected = receipt.void_sha256 if kind == "void" else receipt.sha256
+    row = ReceiptFile(kind=kind, sha256=expected or "")
+    _alert(receipt, kind, row, digest(data), expected)
+    raise FileTampered(
+        f"Receipt {receipt.number} no longer matches the SHA-256 recorded when it was "
+        "issued, so it is not served. The fund office has been told and will issue a "
+        "checked copy.")
+
+
+def _alert(receipt, kind, row, actual, expected):
+    """An audit entry the office's dashboard shows, kept even though the download fails."""
+    log.error("receipt %s: stored %s file has SHA-256 %s, expected %s", receipt.number, kind,
+              actual, row.sha256)
+    audit.record(audit.SYSTEM, MISMATCH_ACTION, receipt, number=receipt.number, kind=kind,
+                 found=actual, stored=row.sha256, receipt_sha256=expected)
+    db.session.commit()
+
+
+def mismatches(now=None, days=30):
+    """Receipts whose stored file failed its check in the last `days` days (newest first)."""
+    from fund.core.models import AuditEntry
+    from fund.receipts.models import Receipt
+
+    since = (now or clock.now()) - timedelta(days=days)
+    ids = db.session.execute(
+        db.select(AuditEntry.subject_id).where(AuditEntry.action == MISMATCH_ACTION,
+                                               AuditEntry.subject_type == "receipt",
+                                               AuditEntry.at >= since)
+        .group_by(AuditEntry.subject_id)).scalars().all()
+    ids = [int(i) for i in ids if i is not None]
+    if not ids:
+        return []
+    return db.session.execute(db.select(Receipt).where(Receipt.id.in_(ids))
+                              .order_by(Receipt.id.desc())).scalars().all()

@@ -1,0 +1,77 @@
+"""A name no installed font can print holds the receipt for the office; never 〓."""
+import pytest
+
+from fund.core.extensions import db
+from fund.core.models import AuditEntry, OutboundEmail
+from fund.giving.settlement import settle_gift
+from fund.receipts import bulk, fonts, holds
+from fund.receipts import issuing as receipts
+from fund.receipts.models import Receipt, ReceiptHold
+from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
+
+
+def _no_font_has():
+    """A real character (CJK Extension G first) that no installed font covers."""
+    for point in (0x31350, 0x3134A, 0xF0000):
+        if point not in fonts._drawable_codepoints():
+            return chr(point)
+    pytest.fail("every candidate character has a font here")
+
+
+def test_a_paid_gift_whose_name_cannot_be_printed_is_held_not_issued(client, sign_in):
+    odd = _no_font_has()
+    gift = paid_gift(donor(name=f"{odd}田 花子"))
+    settle_gift(donation=gift, actor=ACTOR)
+    db.session.commit()
+    assert db.session.query(Receipt).count() == 0
+    hold = db.session.execute(db.select(ReceiptHold)).scalar_one()
+    assert hold.donation_id == gift.id and hold.characters == odd and hold.field == "name"
+    assert db.session.execute(db.select(AuditEntry).where(
+        AuditEntry.action == "receipt.held")).scalar_one().data["codepoints"] == [
+            f"U+{ord(odd):04X}"]
+    # Issuing it by hand is refused with the character named, and changes nothing.
+    with pytest.raises(holds.ReceiptHeld, match=f"U[+]{ord(odd):04X}"):
+        receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    db.session.rollback()
+
+    token = sign_in("office").csrf
+    assert "attention-receipt_holds" in client.get("/office/").get_data(as_text=True)
+    page = client.get("/office/receipts/holds").get_data(as_text=True)
+    assert f'data-hold="{hold.id}"' in page and f"U+{ord(odd):04X}" in page
+
+    # Released before the name is corrected: refused, still held, no receipt.
+    refused = client.post(f"/office/receipts/holds/{hold.id}/release",
+                          data={"csrf_token": token})
+    assert refused.status_code == 409 and odd in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ReceiptHold, hold.id).released_at is None
+    assert db.session.query(Receipt).count() == 0
+
+    # The office corrects the name with the donor, then releases: issued and sent.
+    gift.donor.name = "吉田 花子"
+    db.session.commit()
+    released = client.post(f"/office/receipts/holds/{hold.id}/release",
+                           data={"csrf_token": token})
+    assert released.status_code == 302
+    db.session.expire_all()
+    receipt = db.session.execute(db.select(Receipt)).scalar_one()
+    held = db.session.get(ReceiptHold, hold.id)
+    assert held.released_at is not None and held.receipt_id == receipt.id
+    text = "".join(pdf_text(receipts.pdf_bytes(receipt)).split())
+    assert "吉田花子" in text and fonts.GETA not in text
+    assert db.session.execute(db.select(OutboundEmail).where(
+        OutboundEmail.receipt_id == receipt.id)).scalar_one()
+    assert "receipt_holds" not in client.get("/office/").get_data(as_text=True)
+
+
+def test_issuing_a_year_holds_what_it_cannot_print_and_issues_the_rest(ctx):
+    odd = _no_font_has()
+    held = paid_gift(donor(name="量子 花子", address=f"千葉県{odd}市"))
+    fine = paid_gift(donor(name="量子 太郎"))
+    db.session.commit()
+    counts = bulk.issue_year(year=2026, actor=ACTOR)
+    assert counts["single"] == 1
+    assert receipts.covering_receipt(fine) is not None
+    assert receipts.covering_receipt(held) is None
+    hold = db.session.execute(db.select(ReceiptHold)).scalar_one()
+    assert hold.donation_id == held.id and hold.field == "address"

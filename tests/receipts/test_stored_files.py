@@ -1,0 +1,204 @@
+"""Receipts are served exactly as issued: stored bytes, checked, never re-rendered."""
+import hashlib
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from fund.core.extensions import db
+from fund.core.models import AuditEntry
+from fund.receipts import issuing as receipts
+from fund.receipts import links, storage
+from fund.receipts.models import Receipt, ReceiptFile
+from tests.receipts.helpers import ACTOR, donor, paid_gift, pdf_text
+
+
+def _issue(gift):
+    receipt = receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    db.session.commit()
+    return receipt
+
+
+def _flat(value):
+    return "".join(value.split())
+
+
+def _behind_the_triggers(sql, **params):
+    """Run `sql` as someone with database access would, around our PostgreSQL triggers."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    db.session.execute(text(sql), params)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_an_edit_of_the_row_in_sql_does_not_change_what_is_served(client, sign_in):
+    receipt = _issue(paid_gift(donor(name="量子 花子", address="千葉県千葉市稲毛区穴川4-9-1"),
+                               amount=5000))
+    issued = receipt.sha256
+    _behind_the_triggers("UPDATE receipt SET donor_name = '別人 太郎', amount = 500000 "
+                         "WHERE id = :id", id=receipt.id)
+    assert db.session.get(Receipt, receipt.id).donor_name == "別人 太郎"
+
+    served = [client.get(f"/r/{links.receipt_token(receipt)}")]
+    sign_in("accountant")
+    served.append(client.get(f"/accountant/receipts/{receipt.id}.pdf"))
+    for response in served:
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        body = _flat(pdf_text(response.data))
+        assert "量子花子" in body and "¥5,000" in body
+        assert "別人" not in body and "500,000" not in body
+        assert hashlib.sha256(response.data).hexdigest() == issued
+
+
+def test_tampered_bytes_are_refused_and_the_office_is_told(client, sign_in):
+    receipt = _issue(paid_gift(donor(name="量子 花子")))
+    row = storage.stored(receipt)
+    forged = row.data.replace(b"%%EOF", b"%%EOF\n% forged")
+    assert forged != row.data
+    _behind_the_triggers("UPDATE receipt_file SET data = :data WHERE id = :id",
+                         data=forged, id=row.id)
+
+    response = client.get(f"/r/{links.receipt_token(receipt)}")
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert receipt.number in page and "SHA-256" in page
+    assert b"%PDF" not in response.data
+
+    alert = db.session.execute(db.select(AuditEntry).where(
+        AuditEntry.action == storage.MISMATCH_ACTION)).scalar_one()
+    assert alert.subject_id == receipt.id
+    assert alert.data["found"] == hashlib.sha256(forged).hexdigest()
+    assert alert.data["stored"] == receipt.sha256
+
+    sign_in("office")
+    dashboard = client.get("/office/").get_data(as_text=True)
+    assert "attention-receipt_file_mismatch" in dashboard and receipt.number in dashboard
+    assert client.get(f"/office/receipts/{receipt.id}.pdf").status_code == 503
+
+
+def test_a_void_is_its_own_stamped_document_and_the_issued_file_stays(ctx):
+    receipt = _issue(paid_gift(donor(name="量子 花子")))
+    issued = storage.stored(receipt, "issued").data
+    receipts.void(receipt=receipt, reason="寄附の対象外", actor=ACTOR)
+    files = db.session.execute(db.select(ReceiptFile).where(
+        ReceiptFile.receipt_id == receipt.id).order_by(ReceiptFile.id)).scalars().all()
+    assert [f.kind for f in files] == ["issued", "void"]
+    assert files[0].data == issued and hashlib.sha256(issued).hexdigest() == receipt.sha256
+    voided = receipts.pdf_bytes(receipt)
+    assert hashlib.sha256(voided).hexdigest() == receipt.void_sha256 == files[1].sha256
+    text_ = _flat(pdf_text(voided))
+    voided_on = receipt.voided_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+    assert "無効" in text_ and "無効とした日" in text_
+    assert f"{voided_on.year}年{voided_on.month}月{voided_on.day}日" in text_
+
+
+def test_a_file_is_written_once(ctx):
+    receipt = _issue(paid_gift())
+    with pytest.raises(Exception, match="never rewritten"):
+        storage.keep(receipt, b"%PDF-1.7 another")
+    db.session.rollback()
+    assert storage.stored(receipt).sha256 == receipt.sha256
+
+
+def test_a_receipt_issued_before_files_were_stored_gets_its_file_only_if_it_matches(ctx):
+    kept = _issue(paid_gift(donor(name="量子 花子")))
+    edited = _issue(paid_gift(donor(name="量子 次郎")))
+    for receipt in (kept, edited):  # as they were before this release
+        _behind_the_triggers("DELETE FROM receipt_file WHERE receipt_id = :id", id=receipt.id)
+    _behind_the_triggers("UPDATE receipt SET amount = 500000 WHERE id = :id", id=edited.id)
+
+    data = receipts.pdf_bytes(kept)
+    assert hashlib.sha256(data).hexdigest() == kept.sha256
+    assert storage.stored(kept) is not None
+    with pytest.raises(storage.FileTampered):
+        receipts.pdf_bytes(edited)
+    assert storage.stored(edited) is None
+    assert db.session.execute(db.select(AuditEntry).where(
+        AuditEntry.action == storage.MISMATCH_ACTION)).scalar_one().subject_id == edited.id
+
+
+class FakeBucket:
+    """What an S3 client answers, for the calls storage makes (put with If-None-Match)."""
+
+    def __init__(self):
+        self.objects, self.calls = {}, []
+
+    def put_object(self, *, Bucket, Key, Body, IfNoneMatch, **_):
+        self.calls.append(("put", Bucket, Key, IfNoneMatch))
+        if IfNoneMatch == "*" and (Bucket, Key) in self.objects:
+            raise RuntimeError("PreconditionFailed")
+        self.objects[(Bucket, Key)] = Body
+
+    def get_object(self, *, Bucket, Key):
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+
+def test_the_s3_backend_keeps_the_bytes_in_the_bucket(ctx, app, monkeypatch):
+    bucket = FakeBucket()
+    monkeypatch.setitem(app.config, "RECEIPT_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "RECEIPT_S3_BUCKET", "receipts-test")
+    monkeypatch.setattr(storage, "_s3", lambda b, p, e: storage.S3Storage(
+        bucket=b, prefix=p, client=bucket))
+    receipt = _issue(paid_gift(donor(name="量子 花子")))
+    row = storage.stored(receipt)
+    assert row.backend == "s3" and row.data is None
+    key = f"receipts/{receipt.series_year}/{receipt.number}-issued.pdf"
+    assert row.location == f"s3://receipts-test/{key}"
+    assert bucket.calls == [("put", "receipts-test", key, "*")]
+    assert hashlib.sha256(receipts.pdf_bytes(receipt)).hexdigest() == receipt.sha256
+
+    bucket.objects[("receipts-test", key)] += b"\n% changed in the bucket"
+    with pytest.raises(storage.FileTampered):
+        receipts.pdf_bytes(receipt)
+
+
+def test_the_s3_backend_uses_boto3_with_a_conditional_put(ctx):
+    botocore_stub = pytest.importorskip("botocore.stub")
+    import boto3
+
+    client = boto3.client("s3", region_name="ap-northeast-1", aws_access_key_id="x",
+                          aws_secret_access_key="y")
+    stubber = botocore_stub.Stubber(client)
+    receipt = _issue(paid_gift())
+    data = storage.stored(receipt).data
+    key = f"r/{receipt.series_year}/{receipt.number}-issued.pdf"
+    stubber.add_response("put_object", {}, {
+        "Bucket": "b", "Key": key, "Body": data, "ContentType": "application/pdf",
+        "IfNoneMatch": "*", "ChecksumAlgorithm": "SHA256"})
+    with stubber:
+        row = ReceiptFile(receipt=receipt, kind="issued", sha256="0" * 64, size=0)
+        storage.S3Storage(bucket="b", prefix="r/", client=client).put(row, data)
+    assert row.location == f"s3://b/{key}"
+
+
+@pytest.mark.pg_only
+def test_postgresql_refuses_edits_of_printed_fields_and_stored_files(ctx):
+    receipt = _issue(paid_gift(donor(name="量子 花子")))
+    for sql in ("UPDATE receipt SET donor_name = '別人' WHERE id = :id",
+                "UPDATE receipt SET amount = 500000 WHERE id = :id",
+                "UPDATE receipt SET donor_address = 'x' WHERE id = :id",
+                "UPDATE receipt SET number = '2026-999999' WHERE id = :id",
+                "UPDATE receipt SET issued_on = '2020-01-01' WHERE id = :id",
+                "UPDATE receipt SET sha256 = repeat('0', 64) WHERE id = :id",
+                "UPDATE receipt_line SET amount = 1 WHERE receipt_id = :id",
+                "UPDATE receipt_file SET data = 'x' WHERE receipt_id = :id",
+                "UPDATE receipt_file SET sha256 = repeat('0', 64) WHERE receipt_id = :id",
+                "DELETE FROM receipt_file WHERE receipt_id = :id"):
+        with pytest.raises(DBAPIError, match="cannot change|write-once"):
+            db.session.execute(text(sql), {"id": receipt.id})
+        db.session.rollback()
+    # Status changes stay possible: a void, and the first open of the link.
+    receipts.void(receipt=receipt, reason="テスト", actor=ACTOR)
+    db.session.execute(text("UPDATE receipt SET opened_at = now() WHERE id = :id"),
+                       {"id": receipt.id})
+    db.session.commit()
+    with pytest.raises(DBAPIError, match="cannot change"):
+        db.session.execute(text("UPDATE receipt SET status = 'valid' WHERE id = :id"),
+                           {"id": receipt.id})
+    db.session.rollback()
+    assert db.session.get(Receipt, receipt.id).status == "void"
+    assert db.session.get(Receipt, receipt.id).issued_on != date(2020, 1, 1)
