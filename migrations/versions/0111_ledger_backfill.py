@@ -7,13 +7,18 @@ the ones the live bookings use, so a second run, or `flask fund ledger
 backfill`, books nothing twice. Downgrade leaves the entries: the ledger is
 append-only, and they are true.
 
+It runs today's ORM models, so it must run on today's schema: it is the last
+migration, and a migration that changes a table the bookings read goes before
+it (tests/db/test_ledger_backfill.py upgrades through it with gifts and fails
+otherwise).
+
 Revision ID: 0111_ledger_backfill
-Revises: 0110_allocations_spends
+Revises: 0410_gift_fact_donor_totals
 """
 from alembic import op
 
 revision = "0111_ledger_backfill"
-down_revision = "0110_allocations_spends"
+down_revision = "0410_gift_fact_donor_totals"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 and on PostgreSQL triggers that refuse edits of what a receipt prints.
 
 Revision ID: 0310_receipt_files
-Revises: 0111_ledger_backfill
+Revises: 0110_allocations_spends
 
 receipt_file keeps each receipt's PDF bytes (or, with the S3 backend, the
 object's key) as issued and, once void, as stamped 無効. receipt_hold lists
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0310_receipt_files"
-down_revision = "0111_ledger_backfill"
+down_revision = "0110_allocations_spends"
 branch_labels = None
 depends_on = None
 

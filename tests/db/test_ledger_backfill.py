@@ -1,6 +1,7 @@
 """Migration 0111 books the entries of gifts paid before the ledger; `ledger check` then passes."""
 from datetime import date, datetime, timezone
 
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from fund.core.extensions import db
@@ -43,8 +44,11 @@ def test_the_migration_books_every_gift_and_the_check_passes(app, ctx):
     before = check.run()
     assert not before.ok and "gift" in before.kinds()
     db.session.remove()
-    downgrade(revision="0110_allocations_spends")
-    upgrade()  # 0111_ledger_backfill
+    # Back to just before the backfill, and up through it and everything after it: it
+    # runs today's ORM models, so a schema change placed after it fails here.
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    downgrade(revision=script.get_revision("0111_ledger_backfill").down_revision)
+    upgrade()
     report = check.run()
     assert report.ok, report.problems
     keys = {key for key, in db.session.execute(db.select(Entry.key))}
