@@ -245,5 +245,73 @@ def main():
         profile_bulk(receipts[:100])
 
 
+# --- the January annual run (fund/receipts/january.py) ----------------------------
+
+def january_bench(argv=None):
+    """January annual run for N donors: time, peak memory, and a ratio against a baseline
+    in the same process (rendering the same summaries alone, no database, mail or files).
+
+    `python bench/receipts.py january --donors 5000` on a throwaway SQLite database
+    (give --database-url for PostgreSQL). Each donor has two gifts in the year.
+    """
+    import logging
+    import tempfile
+    from datetime import datetime, timezone
+
+    parser = argparse.ArgumentParser(prog="bench/receipts.py january")
+    parser.add_argument("--donors", type=int, default=5000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("FUND_ENV", "development")
+    logging.disable(logging.INFO)  # WeasyPrint's progress lines and the logged mail
+    from freezegun import freeze_time
+
+    from fund import create_app
+    from fund.core.extensions import db
+    from fund.receipts import issuing, january
+    from fund.receipts.models import Receipt
+    from tests.factories import DonorFactory, paid_gift
+
+    workdir = tempfile.mkdtemp(prefix="bench-january-")
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{workdir}/bench.sqlite",
+        "INSTANCE_DIR": workdir, "RECEIPT_WORKERS": 1, "MAIL_SERVER": None})
+    with app.app_context(), freeze_time("2027-01-05 01:00:00", tick=True):
+        db.create_all()
+        start = time.perf_counter()
+        for i in range(args.donors):
+            person = DonorFactory(receipt_preference="annual")
+            paid_gift(person, amount=3000 + i % 50,
+                      at=datetime(2026, 1 + i % 12, 1 + i % 28, 1, tzinfo=timezone.utc))
+            paid_gift(person, amount=1000, at=datetime(2026, 12, 1, 1, tzinfo=timezone.utc))
+            if i % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+        print(f"january: {args.donors} donors with 2 gifts each made in "
+              f"{time.perf_counter() - start:.1f} s ({db.engine.dialect.name})")
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        seconds, row = timed(lambda: january.run(year=2026))
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert row.state == "done" and row.issued == args.donors, row
+
+        # The baseline: the same summaries rendered alone, one WeasyPrint document per batch
+        # as the run renders them.
+        printable = [issuing.printable(r) for r in db.session.execute(
+            db.select(Receipt).order_by(Receipt.id)).scalars()]
+        batch = app.config["RECEIPT_JANUARY_BATCH"]
+        base_seconds, _ = timed(lambda: [pdf.render_receipts(printable[i:i + batch])
+                                         for i in range(0, len(printable), batch)])
+    print(f"January annual run for {args.donors:,} donors: {seconds:7.1f} s "
+          f"({1000 * seconds / args.donors:.1f} ms/donor: issue, render, store, mail)")
+    print(f"  peak memory: process peak RSS {rss_after:.0f} MB (before the run "
+          f"{rss_before:.0f} MB; resource.getrusage)")
+    print(f"  baseline, rendering the same summaries alone: {base_seconds:7.1f} s; "
+          f"ratio run / baseline: {seconds / base_seconds:4.2f}x")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["january"]:
+        january_bench(sys.argv[2:])
+    else:
+        main()

@@ -8,14 +8,15 @@ from fund.core import config as config_module
 # Every package's models, so that the app and Alembic see the whole schema.
 MODEL_MODULES = ("fund.core.models", "fund.staff.models", "fund.donors.models",
                  "fund.campaigns.models", "fund.payments.models", "fund.giving.models",
-                 "fund.receipts.models", "fund.office.models",
+                 "fund.receipts.models", "fund.receipts.run_models", "fund.office.models",
                  "fund.ledger.models", "fund.accounting.models")
 # Modules that connect signal receivers, register webhook handlers or jobs on import.
 WIRING_MODULES = ("fund.core.mail", "fund.campaigns.rewards", "fund.payments.webhooks",
                   "fund.payments.refunds", "fund.payments.disputes", "fund.payments.instructions",
                   "fund.payments.sync", "fund.giving.settlement", "fund.giving.refund_notice",
                   "fund.giving.totals", "fund.giving.pledges", "fund.receipts.reactions",
-                  "fund.receipts.bulk", "fund.office.facts",
+                  "fund.receipts.bulk", "fund.receipts.january", "fund.receipts.reminders",
+                  "fund.receipts.notices", "fund.office.facts",
                   "fund.office.reports", "fund.office.deadlines",
                   "fund.ledger.bookings")
 

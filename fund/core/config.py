@@ -90,6 +90,12 @@ def from_environment(env=None):
         "RECEIPT_S3_ENDPOINT_URL": env.get("RECEIPT_S3_ENDPOINT_URL"),
         # Processes that render receipts in bulk (0: one per CPU).
         "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
+        # The January run of annual summaries (fund.receipts.january): from this day of
+        # January (JST), donors per transaction; the reminder of unopened receipts from
+        # this day of February (filing opens 16 February).
+        "RECEIPT_JANUARY_DAY": _int(env.get("RECEIPT_JANUARY_DAY"), 4),
+        "RECEIPT_JANUARY_BATCH": _int(env.get("RECEIPT_JANUARY_BATCH"), 20),
+        "RECEIPT_REMINDER_DAY": _int(env.get("RECEIPT_REMINDER_DAY"), 2),
         # How donors reach the fund office: every public page's footer and every donor mail.
         "FUND_CONTACT_EMAIL": env.get("FUND_CONTACT_EMAIL", "kikin@qst.example"),
         "FUND_CONTACT_PHONE": env.get("FUND_CONTACT_PHONE", ""),

@@ -28,11 +28,12 @@ from fund.core.errors import FundError, NotFound, ReceiptUnavailable, Validation
 from fund.core.extensions import db
 from fund.giving.models import Donation
 from fund.receipts.models import JobState, Receipt, ReceiptFile, ReceiptJob, ReceiptLine
-from fund.core import audit, csvsafe, jobs
+from fund.core import audit, csvsafe, jobs, mail
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
 from fund.receipts import desk, holds, storage
 from fund.receipts import issuing as receipts
+from fund.receipts import notices
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def issue_year(*, year, actor, progress=_noop):
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids, lambda done: progress(done, total))
+    _mail_issued(new_ids)
     return {"single": len(gifts), "annual": len(donors)}
 
 
@@ -163,6 +165,13 @@ def store_files(*, progress=_noop):
     db.session.commit()
     progress(total, total)
     return total - len(refused), refused
+
+
+def _mail_issued(receipt_ids):
+    """Every receipt a bulk run issued goes to its donor (fund.receipts.notices)."""
+    notices.mail_issued(receipt_ids)
+    db.session.commit()
+    mail.deliver_committed()
 
 
 # --- exports ---------------------------------------------------------------------
@@ -232,6 +241,7 @@ def annual_bulk(*, year, actor, out, progress=_noop):
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids)
+    _mail_issued(new_ids)
     query = receipt_query(year=year, kind="annual", status="valid")
     return export_zip(out=out, query=query, progress=progress)
 

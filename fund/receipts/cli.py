@@ -15,6 +15,7 @@ from fund.receipts.models import Receipt
 from fund.core import audit
 from fund.receipts import bulk as receipt_jobs
 from fund.receipts import issuing as receipts
+from fund.receipts import january, reminders
 from fund.receipts import verification
 
 
@@ -59,6 +60,30 @@ def register(group):
             bar.close()
         click.echo(f"receipts {year}: {counts['single']} issued, "
                    f"{counts['annual']} annual summaries issued")
+
+    @receipts_group.command("january")
+    @click.option("--year", type=int, required=True, help="The year that ended (Japan time).")
+    def january_run(year):
+        """Issue and mail every annual summary of YEAR; continues a run that stopped."""
+        bar = _Bar(f"annual summaries {year}")
+        try:
+            row = january.run(year=year, progress=bar)
+        except FundError as err:
+            _fail(err)
+        finally:
+            bar.close()
+        click.echo(f"annual summaries {year}: {row.issued} issued and mailed, "
+                   f"{row.done}/{row.total} donors done ({row.state})")
+
+    @receipts_group.command("remind")
+    @click.option("--year", type=int, required=True, help="The year of the receipts.")
+    def remind(year):
+        """Remind donors who have not opened their receipt of YEAR (each receipt once)."""
+        try:
+            row = reminders.run(year=year)
+        except FundError as err:
+            _fail(err)
+        click.echo(f"reminders for {year}: {row.mailed} sent ({row.state})")
 
     @receipts_group.command("export")
     @click.option("--year", type=int, help="Calendar year.")

@@ -2,7 +2,7 @@
 from fund.core import mail
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.receipts import annual, holds, issuing
+from fund.receipts import annual, holds, issuing, notices, rules
 from fund.receipts import mail as receipt_mail
 from fund.receipts.models import ReceiptStatus
 
@@ -20,11 +20,33 @@ def issue_and_send(*, donation, actor):
 
 
 def reissue_and_send(*, receipt, actor, reason):
-    """Reissue under the same number (-N), voiding the old one, and send the new link.
+    """Reissue under the same number (-N), voiding the old one, and send the new link
+    with what changed.
 
     The amount is the gift's net of refunds and lost disputes: never typed.
     """
-    return _commit_and_send(issuing.reissue_in_transaction(receipt, actor, reason))
+    new = issuing.reissue_in_transaction(receipt, actor, reason)
+    notices.queue_reissue_notice(new)
+    db.session.commit()
+    mail.deliver_committed()
+    return new
+
+
+def void_and_tell(*, receipt, reason, actor, ineligible=False):
+    """Void a receipt with a reason (marking the gift "no receipt" when ineligible) and
+    tell the donor why."""
+    if ineligible and receipt.kind != "single":
+        # issuing.void refuses this with its message before changing anything.
+        return issuing.void(receipt=receipt, reason=reason, actor=actor, ineligible=True)
+    issuing.mark_void(receipt, reason, actor)
+    if ineligible:
+        for line in receipt.lines:
+            rules.mark_no_receipt(line.donation, reason, actor)
+    # The notice joins the void's transaction: announced exactly when it happened.
+    notices.queue_void_notice(receipt)
+    db.session.commit()
+    mail.deliver_committed()
+    return receipt
 
 
 def send_again(*, receipt):

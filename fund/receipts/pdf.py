@@ -207,3 +207,19 @@ def _write(document, pages, context):
         title=f'{context["title"]} {context["number"]}', generator=GENERATOR, lang=context["lang"],
         created=context["created"], modified=context["created"])
     return part.write_pdf(**PDF_OPTIONS)
+
+
+# --- the interim statement (途中経過): not a receipt --------------------------------
+
+INTERIM_TEMPLATE = "receipts/interim.html"
+
+
+def render_interim(context) -> bytes:
+    """The interim statement of this year's gifts (fund.receipts.interim): never a receipt."""
+    require_japanese_font()
+    weasyprint, font_config, fetcher, _css = _weasy()
+    html = _jinja().environment.get_template(INTERIM_TEMPLATE).render(**context)
+    with _lock:
+        document = weasyprint.HTML(string=html, base_url=str(TEMPLATES) + os.sep,
+                                   url_fetcher=fetcher).render(font_config=font_config)
+        return document.write_pdf(**PDF_OPTIONS)

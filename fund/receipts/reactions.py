@@ -11,6 +11,7 @@ from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.receipts import issuing
 from fund.receipts import mail as receipt_mail
+from fund.receipts import notices
 from fund.receipts.models import Receipt
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 def follow_net_amount(*, donation, actor):
     """Void the gift's valid receipt and, while money remains, reissue it for what remains.
 
-    Returns the reissue or None; the donor is sent the reissue's link.
+    Returns the reissue or None; the donor is sent the reissue's link and what changed
+    (the refund mail itself says the old receipt is void).
     """
     receipt = issuing.covering_receipt(donation)
     if receipt is None:
@@ -30,7 +32,7 @@ def follow_net_amount(*, donation, actor):
     if not any(issuing.net_amount(line.donation) > 0 for line in receipt.lines):
         return None
     new = issuing.reissue_in_transaction(receipt, actor, issuing.REFUND_REASON)
-    receipt_mail.queue_receipt_mail(new)
+    notices.queue_reissue_notice(new)
     return new
 
 

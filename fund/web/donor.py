@@ -20,6 +20,7 @@ from fund.giving import self_service
 from fund.giving.models import Pledge
 from fund.giving import pledges
 from fund.payments.stripe import api as gateway
+from fund.receipts import interim
 from fund.receipts import issuing as receipts
 from fund.receipts.models import Receipt
 from fund.web import forms
@@ -106,6 +107,15 @@ def receipt_pdf(receipt_id):
         "Content-Disposition": f'inline; filename="receipt-{receipt.number}.pdf"',
         "Cache-Control": "private, no-store",
     })
+
+
+@bp.get("/donors/<int:donor_id>/interim.pdf")
+def interim_statement(donor_id):
+    """This year's gifts so far (途中経過): not a receipt, for the donor's own records."""
+    donor = self_service.own_donor(donor_id, signed_in_email())
+    return Response(interim.interim_pdf(donor=donor, lang=locale()), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="interim-statement.pdf"',
+                             "Cache-Control": "private, no-store"})
 
 
 def _home(errors=None, status=200):

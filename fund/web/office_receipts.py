@@ -11,6 +11,7 @@ from fund.donors.models import Donor
 from fund.giving.models import Donation
 from fund.receipts import holds as receipt_holds
 from fund.receipts import issuing as receipts
+from fund.receipts import interim, january
 from fund.receipts import office as receipt_office
 from fund.receipts import rules as receipt_rules
 from fund.receipts.models import Receipt
@@ -61,9 +62,9 @@ def pdf(receipt_id):
 def void(receipt_id):
     receipt = _receipt(receipt_id)
     ineligible = request.form.get("ineligible") == "yes"
-    receipts.void(receipt=receipt, reason=request.form.get("reason", ""), actor=_actor(),
-                  ineligible=ineligible)
-    flash(f"Receipt {receipt.number} is void."
+    receipt_office.void_and_tell(receipt=receipt, reason=request.form.get("reason", ""),
+                                 actor=_actor(), ineligible=ineligible)
+    flash(f"Receipt {receipt.number} is void; the donor was told why."
           + (" The gift is marked \"no receipt\"." if ineligible else ""))
     return redirect(url_for(".detail", receipt_id=receipt.id))
 
@@ -108,6 +109,35 @@ def annual():
     summary = receipt_office.annual_and_send(donor=donor, year=typed["year"], actor=_actor())
     flash(f"Annual receipt {summary.number} issued and sent.")
     return redirect(url_for(".detail", receipt_id=summary.id))
+
+
+@bp.get("/interim/<int:donor_id>.pdf")
+def interim_statement(donor_id):
+    """This year's gifts so far (途中経過), marked as not a receipt."""
+    donor = db.session.get(Donor, donor_id) or abort(404)
+    lang = "en" if request.args.get("lang") == "en" else "ja"
+    return Response(interim.interim_pdf(donor=donor, lang=lang), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="interim-{donor.id}.pdf"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/runs")
+def runs():
+    """The season's runs (January summaries, filing reminders) with their progress."""
+    return render_template("office/receipt_runs.html", runs=january.all_runs(),
+                           due=january.last_finished_year(), staff=current_staff())
+
+
+@bp.post("/runs/january")
+def start_january():
+    year = forms.form({"year": forms.Number()})["year"]
+    if year is None:
+        raise ValidationFailed("Give the year whose annual receipts to issue.",
+                               errors={"year": ["required"]})
+    january.start(year=year)
+    flash(f"The annual receipts of {year} are being issued and mailed; this page shows "
+          "how far it has got.")
+    return redirect(url_for(".runs"))
 
 
 @bp.post("/donations/<int:donation_id>/lift-no-receipt")

@@ -2,12 +2,12 @@
 scan on PostgreSQL), in place of the plain donor_id index.
 
 Revision ID: 0410_gift_fact_donor_totals
-Revises: 0330_receipt_rules
+Revises: 0340_receipt_runs
 """
 from alembic import op
 
 revision = "0410_gift_fact_donor_totals"
-down_revision = "0330_receipt_rules"
+down_revision = "0340_receipt_runs"
 branch_labels = None
 depends_on = None
 

@@ -48,8 +48,12 @@ def test_office_voids_and_reissues_through_the_pages(client, ctx, sign_in, smtp_
     new = db.session.execute(db.select(Receipt).filter_by(revision=2)).scalar_one()
     assert new.number == receipt.number + "-2" and new.amount == 20000
     assert new.replaces_id == receipt.id and new.reissue_reason == "名前の誤記を訂正"
-    message = smtp_server.wait_for(1)[0]
+    void_notice, message = smtp_server.wait_for(2)[:2]
+    # The void was announced with its reason, then the reissue with why and what changed.
+    assert receipt.number in void_notice["Subject"]
+    assert "名前の誤記" in void_notice.get_body(("plain",)).get_content()
     assert new.number in message["Subject"]
+    assert "名前の誤記を訂正" in message.get_body(("plain",)).get_content()
     url = next(line for line in message.get_body(("plain",)).get_content().splitlines() if "/r/" in line)
     token_part = url.strip().rsplit("/r/", 1)[1]
     pdf_response = client.get(f"/r/{token_part}")
