@@ -68,4 +68,5 @@ def test_periodic_mail_retry_runs_on_the_worker(app, ctx, celery_app, smtp_serve
     db.session.expire_all()
     assert db.session.get(OutboundEmail, message.id).status == "sent"
     assert set(celery_app.conf.beat_schedule) == {"stripe-sync", "mail-retry", "expire-payments",
-                                                 "campaign-deadlines"}
+                                                 "campaign-deadlines", "receipt-january",
+                                                 "receipt-reminder"}
