@@ -175,37 +175,19 @@ def allocate(*, source, project, amount, memo, staff, lang=None):
 def approve(allocation_id, *, staff, note="", lang=None):
     """An admin other than the requester approves a pending allocation: it is booked
     (the balance and designation are checked again). Returns the row; commits."""
-    try:
-        row = approval.locked_request(Allocation, _id(allocation_id), lang)
-        approval.check_decider(row, staff, lang, approving=True)
+    def recheck(row):
         project = db.session.get(Project, row.project_id)
         check_designation(db.session.get(Account, row.from_account_id), project, lang)
         _check_open(project, lang)
-        actor = audit.staff(staff)
-        entry = _book(row, actor, lang)
-        approval.decide(row, staff, RequestState.BOOKED, note)
-        audit.record(actor, "allocation.approved", row, entry_id=entry.id, amount=row.amount,
-                     note=row.decision_note)
-        db.session.commit()
-        return row
-    except FundError:
-        db.session.rollback()
-        raise
+
+    return approval.approve_request(Allocation, _id(allocation_id), staff=staff, note=note,
+                                    lang=lang, kind="allocation", book=_book, recheck=recheck)
 
 
 def reject(allocation_id, *, staff, note="", lang=None):
     """An admin rejects a pending allocation: nothing is booked. Returns the row; commits."""
-    try:
-        row = approval.locked_request(Allocation, _id(allocation_id), lang)
-        approval.check_decider(row, staff, lang, approving=False)
-        approval.decide(row, staff, RequestState.REJECTED, note)
-        audit.record(audit.staff(staff), "allocation.rejected", row, amount=row.amount,
-                     note=row.decision_note)
-        db.session.commit()
-        return row
-    except FundError:
-        db.session.rollback()
-        raise
+    return approval.reject_request(Allocation, _id(allocation_id), staff=staff, note=note,
+                                   lang=lang, kind="allocation")
 
 
 def _id(value):

@@ -95,6 +95,45 @@ def decide(row, staff, state, note):
     row.decision_note = (note or "").strip()[:MAX_NOTE]
 
 
+def approve_request(model, request_id, *, staff, note, lang, kind, book, recheck=None):
+    """Approve a pending `model` request and book it with `book(row, actor, lang)`.
+
+    `recheck(row)` repeats what may have changed since the request (a designation,
+    a project closed). One transaction: the row, its entry and the audit line
+    commit together, or a FundError rolls all of it back.
+    """
+    try:
+        row = locked_request(model, request_id, lang)
+        check_decider(row, staff, lang, approving=True)
+        if recheck is not None:
+            recheck(row)
+        actor = audit.staff(staff)
+        entry = book(row, actor, lang)
+        decide(row, staff, RequestState.BOOKED, note)
+        audit.record(actor, f"{kind}.approved", row, entry_id=entry.id, amount=row.amount,
+                     note=row.decision_note)
+        db.session.commit()
+        return row
+    except FundError:
+        db.session.rollback()
+        raise
+
+
+def reject_request(model, request_id, *, staff, note, lang, kind):
+    """Reject a pending `model` request: nothing is booked; audited and committed."""
+    try:
+        row = locked_request(model, request_id, lang)
+        check_decider(row, staff, lang, approving=False)
+        decide(row, staff, RequestState.REJECTED, note)
+        audit.record(audit.staff(staff), f"{kind}.rejected", row, amount=row.amount,
+                     note=row.decision_note)
+        db.session.commit()
+        return row
+    except FundError:
+        db.session.rollback()
+        raise
+
+
 def overdraft_message(error, lang):
     """A refused posting, said in the page's language."""
     return gettext_for(lang, "%(account)s holds %(balance)s; %(amount)s would take it below "

@@ -188,34 +188,14 @@ def _id(value):
 
 def approve(spend_id, *, staff, note="", lang=None):
     """An admin other than the requester approves a pending spend: it is booked. Commits."""
-    try:
-        row = approval.locked_request(Spend, _id(spend_id), lang)
-        approval.check_decider(row, staff, lang, approving=True)
-        actor = audit.staff(staff)
-        entry = _book(row, actor, lang)
-        approval.decide(row, staff, RequestState.BOOKED, note)
-        audit.record(actor, "spend.approved", row, entry_id=entry.id, amount=row.amount,
-                     note=row.decision_note)
-        db.session.commit()
-        return row
-    except FundError:
-        db.session.rollback()
-        raise
+    return approval.approve_request(Spend, _id(spend_id), staff=staff, note=note, lang=lang,
+                                    kind="spend", book=_book)
 
 
 def reject(spend_id, *, staff, note="", lang=None):
     """An admin rejects a pending spend: nothing is booked. Commits."""
-    try:
-        row = approval.locked_request(Spend, _id(spend_id), lang)
-        approval.check_decider(row, staff, lang, approving=False)
-        approval.decide(row, staff, RequestState.REJECTED, note)
-        audit.record(audit.staff(staff), "spend.rejected", row, amount=row.amount,
-                     note=row.decision_note)
-        db.session.commit()
-        return row
-    except FundError:
-        db.session.rollback()
-        raise
+    return approval.reject_request(Spend, _id(spend_id), staff=staff, note=note, lang=lang,
+                                   kind="spend")
 
 
 def pending():
