@@ -4,7 +4,6 @@ gift, allocate ¥300,000 of the general fund to the quantum-scalpel project (abo
 approval threshold, so a second admin approves it), and read both statements."""
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -16,7 +15,7 @@ from fund.giving.models import OfflineGift
 from fund.ledger.models import Allocation
 from fund.staff.services import create_staff
 from tests.browser.conftest import assert_accessible
-from tests.support.staff import enrol
+from tests.support.staff import enrol, sign_in_in_browser
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a-long-office-password"
@@ -33,14 +32,8 @@ def staff_member(email, name, role):
 
 
 def sign_in(page, base, user, secret):
-    page.goto(f"{base}/office/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/office/login/code"))
-    page.fill("#code", pyotp.TOTP(secret).now())
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/office/$"))
+    assert user.totp_secret == secret
+    sign_in_in_browser(page, base, user, PASSWORD)
 
 
 def bank_csv(day):

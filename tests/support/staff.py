@@ -1,4 +1,5 @@
 """Staff sign-in for tests, through the real forms, second factor included."""
+import re
 import pyotp
 
 from fund.core.extensions import db
@@ -28,3 +29,16 @@ def sign_in_through_forms(client, user, password):
             "code": pyotp.TOTP(secret).now(),
             "csrf_token": csrf_token(client, "/office/login/code")})
     return response
+
+
+def sign_in_in_browser(page, base, user, password):
+    """The same sign-in in a Playwright page: password, then the current code of the
+    account's enrolled secret (see `enrol`); ends on the office's first page."""
+    page.goto(f"{base}/office/login")
+    page.fill("#email", user.email)
+    page.fill("#password", password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/office/login/code"))
+    page.fill("#code", pyotp.TOTP(user.totp_secret).now())
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/office/$"))
