@@ -174,6 +174,13 @@ def void(*, receipt, reason, actor, ineligible=False):
     `ineligible`: the gift was not eligible, so it is marked "no receipt" and
     nothing issues it again until the office lifts the mark.
     """
+    void_in_transaction(receipt, reason, actor, ineligible=ineligible)
+    db.session.commit()
+    return receipt
+
+
+def void_in_transaction(receipt, reason, actor, *, ineligible=False):
+    """`void` without the commit, for callers that add to the same transaction."""
     if ineligible and receipt.kind != "single":
         raise ValidationFailed("An annual summary covers several gifts: mark the ineligible "
                                "gift on its own receipt, then bring the summary up to date.")
@@ -181,8 +188,6 @@ def void(*, receipt, reason, actor, ineligible=False):
     if ineligible:
         for line in receipt.lines:
             rules.mark_no_receipt(line.donation, reason, actor)
-    db.session.commit()
-    return receipt
 
 
 def reissue(*, receipt, actor, reason):

@@ -2,7 +2,7 @@
 from fund.core import mail
 from fund.core.errors import ValidationFailed
 from fund.core.extensions import db
-from fund.receipts import annual, holds, issuing, notices, rules
+from fund.receipts import annual, holds, issuing, notices
 from fund.receipts import mail as receipt_mail
 from fund.receipts.models import ReceiptStatus
 
@@ -35,13 +35,7 @@ def reissue_and_send(*, receipt, actor, reason):
 def void_and_tell(*, receipt, reason, actor, ineligible=False):
     """Void a receipt with a reason (marking the gift "no receipt" when ineligible) and
     tell the donor why."""
-    if ineligible and receipt.kind != "single":
-        # issuing.void refuses this with its message before changing anything.
-        return issuing.void(receipt=receipt, reason=reason, actor=actor, ineligible=True)
-    issuing.mark_void(receipt, reason, actor)
-    if ineligible:
-        for line in receipt.lines:
-            rules.mark_no_receipt(line.donation, reason, actor)
+    issuing.void_in_transaction(receipt, reason, actor, ineligible=ineligible)
     # The notice joins the void's transaction: announced exactly when it happened.
     notices.queue_void_notice(receipt)
     db.session.commit()
