@@ -16,8 +16,10 @@ Backends (``RECEIPT_STORAGE``):
   for the bucket's owner too. The row keeps the key and the SHA-256.
 
 A mismatch between the bytes and their SHA-256 (or the receipt row's) refuses
-the download (`FileTampered`), writes an audit entry and shows on the office
-dashboard under "Needs a person" (`mismatches`).
+the download (`FileTampered`), writes an audit entry, shows on the office
+dashboard under "Needs a person" (`mismatches`) and mails the office
+(RECEIPT_ALERT_EMAIL, else FUND_CONTACT_EMAIL) once per receipt, however
+often the download is tried again.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from fund.core import audit, clock
+from fund.core import audit, clock, mail
 from fund.core.errors import FundError, ReceiptUnavailable
 from fund.core.extensions import db
 from fund.receipts.models import ReceiptFile, ReceiptStatus
@@ -37,6 +39,9 @@ from fund.receipts.models import ReceiptFile, ReceiptStatus
 log = logging.getLogger(__name__)
 
 MISMATCH_ACTION = "receipt.file_mismatch"
+# The office's mail about a mismatch, and the audit entry that says it went (once a receipt).
+ALERT_KIND = "receipt_file_alert"
+ALERTED_ACTION = "receipt.file_mismatch_mailed"
 
 
 class FileTampered(ReceiptUnavailable):
@@ -225,12 +230,54 @@ def refuse(receipt, data, kind=None):
 
 
 def _alert(receipt, kind, row, actual, expected):
-    """An audit entry the office's dashboard shows, kept even though the download fails."""
+    """An audit entry the office's dashboard shows, kept even though the download fails,
+    and the first time for this receipt a mail to the office."""
     log.error("receipt %s: stored %s file has SHA-256 %s, expected %s", receipt.number, kind,
               actual, row.sha256)
     audit.record(audit.SYSTEM, MISMATCH_ACTION, receipt, number=receipt.number, kind=kind,
                  found=actual, stored=row.sha256, receipt_sha256=expected)
+    _mail_office_once(receipt, kind, actual, row.sha256, expected)
     db.session.commit()
+    mail.deliver_committed()
+
+
+def _mail_office_once(receipt, kind, actual, stored_sha, expected):
+    """Queue the office's mail about this receipt unless one was queued before (no commit)."""
+    from fund.core.models import AuditEntry
+    from fund.receipts.models import Receipt
+
+    # Two refused downloads at once queue one mail: the receipt row orders them.
+    db.session.execute(db.select(Receipt.id).where(Receipt.id == receipt.id).with_for_update())
+    already = db.session.execute(db.select(AuditEntry.id).where(
+        AuditEntry.action == ALERTED_ACTION, AuditEntry.subject_type == "receipt",
+        AuditEntry.subject_id == receipt.id).limit(1)).first()
+    if already is not None:
+        return None
+    cfg = current_app.config
+    to = cfg.get("RECEIPT_ALERT_EMAIL") or cfg["FUND_CONTACT_EMAIL"]
+    base = (cfg.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    body = "\n".join([
+        f"受領証明書 {receipt.number} の保存ファイル（{kind}）が SHA-256 と一致しないため、"
+        "配信を止めました。改ざんまたは保存先の障害の可能性があります。",
+        f"The stored {kind} file of receipt {receipt.number} does not match its SHA-256, "
+        "so it is no longer served. It may have been altered, or the storage is failing.",
+        "",
+        f"見つかった SHA-256 / found:     {actual}",
+        f"保存時の SHA-256 / stored:      {stored_sha}",
+        f"受領証明書の SHA-256 / receipt: {expected or ''}",
+        "",
+        "確認し、必要なら再発行してください。 Check it and reissue if needed:",
+        f"{base}/office/receipts/{receipt.id}",
+        "",
+        "この受領証明書について、このメールは一度だけ送られます（以後の拒否は監査ログに記録）。",
+        "This mail is sent once for this receipt; later refusals are in the audit log.",
+    ])
+    message = mail.queue(
+        to=to, kind=ALERT_KIND, body=body,
+        subject=f"[QST未来基金] 受領証明書 {receipt.number}: SHA-256 不一致 / "
+                f"receipt {receipt.number}: stored file fails its SHA-256 check")
+    audit.record(audit.SYSTEM, ALERTED_ACTION, receipt, number=receipt.number, to=to)
+    return message
 
 
 def mismatches(now=None, days=30):

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from fund.core.extensions import db
-from fund.core.models import AuditEntry
+from fund.core.models import AuditEntry, OutboundEmail
 from fund.receipts import issuing as receipts
 from fund.receipts import links, storage
 from fund.receipts.models import Receipt, ReceiptFile
@@ -78,6 +78,49 @@ def test_tampered_bytes_are_refused_and_the_office_is_told(client, sign_in):
     dashboard = client.get("/office/").get_data(as_text=True)
     assert "attention-receipt_file_mismatch" in dashboard and receipt.number in dashboard
     assert client.get(f"/office/receipts/{receipt.id}.pdf").status_code == 503
+
+
+def _office_alerts():
+    return db.session.execute(db.select(OutboundEmail).filter_by(kind=storage.ALERT_KIND)
+                              .order_by(OutboundEmail.id)).scalars().all()
+
+
+def _forge(receipt):
+    row = storage.stored(receipt)
+    _behind_the_triggers("UPDATE receipt_file SET data = :data WHERE id = :id",
+                         data=row.data.replace(b"%%EOF", b"%%EOF\n% forged"), id=row.id)
+
+
+def test_a_mismatch_mails_the_office_once_per_receipt(client, app, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "RECEIPT_ALERT_EMAIL", "office-alerts@qst.example")
+    first = _issue(paid_gift(donor(name="量子 花子")))
+    second = _issue(paid_gift(donor(name="量子 次郎")))
+    for receipt in (first, second):
+        _forge(receipt)
+    for _ in range(3):  # the donor tries again and again
+        assert client.get(f"/r/{links.receipt_token(first)}").status_code == 503
+    sign_in("accountant")
+    assert client.get(f"/accountant/receipts/{first.id}.pdf").status_code == 503
+    alert, = _office_alerts()
+    assert alert.to_address == "office-alerts@qst.example" and alert.donor_id is None
+    assert first.number in alert.subject and "SHA-256" in alert.subject
+    assert first.sha256 in alert.body and f"/office/receipts/{first.id}" in alert.body
+    assert alert.status in ("sent", "logged")  # delivered, not left in the outbox
+    # Each receipt once: another tampered receipt is its own alert.
+    assert client.get(f"/accountant/receipts/{second.id}.pdf").status_code == 503
+    assert second.number in _office_alerts()[1].subject
+    assert len(_office_alerts()) == 2
+    # Every refusal is still in the audit log.
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == storage.MISMATCH_ACTION)) == 5
+
+
+def test_the_office_address_defaults_to_the_contact_address(ctx, app):
+    receipt = _issue(paid_gift())
+    _forge(receipt)
+    with pytest.raises(storage.FileTampered):
+        receipts.pdf_bytes(receipt)
+    assert _office_alerts()[0].to_address == app.config["FUND_CONTACT_EMAIL"]
 
 
 def test_a_void_is_its_own_stamped_document_and_the_issued_file_stays(ctx):
