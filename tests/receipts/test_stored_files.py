@@ -179,6 +179,78 @@ class FakeBucket:
     def get_object(self, *, Bucket, Key):
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
 
+    def delete_object(self, *, Bucket, Key):
+        self.calls.append(("delete", Bucket, Key))
+        self.objects.pop((Bucket, Key), None)
+
+
+@pytest.fixture
+def bucket(app, monkeypatch):
+    """RECEIPT_STORAGE=s3 on the FakeBucket."""
+    fake = FakeBucket()
+    monkeypatch.setitem(app.config, "RECEIPT_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "RECEIPT_S3_BUCKET", "receipts-test")
+    monkeypatch.setattr(storage, "_s3", lambda b, p, e: storage.S3Storage(
+        bucket=b, prefix=p, client=fake))
+    return fake
+
+
+def _keys(bucket):
+    return sorted(key for _, key in bucket.objects)
+
+
+def test_a_rolled_back_payment_leaves_no_object_in_the_bucket(ctx, bucket):
+    gift = paid_gift(donor(name="量子 花子"))
+    receipt = receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    key = storage.stored(receipt).location.removeprefix("s3://receipts-test/")
+    assert _keys(bucket) == [key]
+    db.session.rollback()  # the payment's transaction fails after the receipt was stored
+    assert _keys(bucket) == [] and ("delete", "receipts-test", key) in bucket.calls
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 0
+
+    # Issued again (the number came back to the series): written anew and kept.
+    again = _issue(paid_gift(donor(name="量子 花子")))
+    assert again.number == receipt.number
+    assert _keys(bucket) == [storage.stored(again).location.removeprefix("s3://receipts-test/")]
+    assert hashlib.sha256(receipts.pdf_bytes(again)).hexdigest() == again.sha256
+
+
+def test_a_rolled_back_savepoint_deletes_only_what_it_wrote(ctx, bucket):
+    receipt = _issue(paid_gift())
+    issued = _keys(bucket)
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():  # as a receiver does inside a refund's transaction
+            receipts.mark_void(receipt, "テスト", ACTOR)
+            assert len(bucket.objects) == 2
+            raise RuntimeError("the receiver failed")
+    assert _keys(bucket) == issued
+    with db.session.begin_nested():  # a savepoint that is released: its object stays …
+        receipts.mark_void(receipt, "テスト", ACTOR)
+    db.session.commit()  # … once the transaction commits
+    assert len(bucket.objects) == 2 and storage.stored(receipt, "void") is not None
+    assert hashlib.sha256(receipts.pdf_bytes(receipt)).hexdigest() == receipt.void_sha256
+
+
+def test_a_session_closed_without_commit_deletes_its_objects(ctx, bucket):
+    receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR)
+    assert len(bucket.objects) == 1
+    db.session.close()  # a request torn down after an error nobody rolled back
+    assert bucket.objects == {}
+
+
+def test_an_object_the_transaction_did_not_write_is_not_deleted(ctx, bucket):
+    gift = paid_gift()
+    receipt = receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    kept = dict(bucket.objects)
+    db.session.commit()
+    # A leftover with the very bytes a later attempt writes (a killed process's object)
+    # is accepted by that attempt and left alone when it rolls back.
+    row = storage.stored(receipt)
+    s3 = storage.S3Storage(bucket="receipts-test", prefix="receipts/", client=bucket)
+    assert s3.put(row, bucket.objects[next(iter(bucket.objects))]) is False
+    db.session.rollback()
+    assert bucket.objects == kept
+
 
 def test_the_s3_backend_keeps_the_bytes_in_the_bucket(ctx, app, monkeypatch):
     bucket = FakeBucket()
