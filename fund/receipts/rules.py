@@ -2,9 +2,12 @@
 
 A receipt voided because the gift was not eligible marks the gift "no receipt",
 so no later run ("issue missing receipts", annual summaries, a reissue) brings
-it back; only the office lifts the mark, with a reason, audited. While a
-dispute (chargeback) is open the money is not ours to certify: the receipt
-waits until the dispute is won (fund.receipts.reactions).
+it back; only the office lifts the mark, with a reason, audited. One gift of an
+annual summary is marked the same way (fund.receipts.annual.mark_gift_not_eligible:
+the summary is reissued without it). While a dispute (chargeback) is open the
+money is not ours to certify: no receipt is issued, one issued before is voided
+when the chargeback opens, and it comes back once the dispute is won
+(fund.receipts.reactions).
 """
 from fund.core import audit, clock
 from fund.core.errors import Conflict, ValidationFailed
