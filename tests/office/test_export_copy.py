@@ -1,6 +1,7 @@
 """The CSV PostgreSQL writes (COPY) is byte for byte the CSV the csv module writes."""
 import csv
 import io
+import random
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
@@ -65,6 +66,24 @@ def test_sql_cells_agree_with_csvsafe_on_hostile_inputs(ctx):
     formulas = [v for v in HOSTILE if csvsafe.is_formula(v)]
     assert " =1+2" in formulas and "＝SUM(1,2)" in formulas and "\u3000=1" in formulas
     assert len(formulas) > 30 and "a=1" not in formulas
+
+
+@pytest.mark.pg_only
+def test_sql_cells_agree_with_csvsafe_on_random_mixtures(ctx):
+    # Short strings from the characters that matter, in every order a seed gives.
+    alphabet = ("=+-@|%\t\r\n \x0b\x1c\x85\xa0\u1680\u2003\u2028\u3000＝＋－＠｜％﹦⁼₊"
+                "\u0338\u0301\u3099\u309b\u200b\ufeffaZ09_.:/'\",ｱガが山ℂ😀\x01\x7f")
+    generator = random.Random(11)
+    samples = ["".join(generator.choice(alphabet) for _ in range(generator.randint(1, 6)))
+               for _ in range(3000)]
+    table = values(column("i"), column("x", String), name="mixed").data(list(enumerate(samples)))
+    got = db.session.execute(db.select(table.c.i, csvsafe_sql.cell(table.c.x),
+                                       csvsafe_sql.text(table.c.x))).all()
+    assert len(got) == len(samples)
+    for i, cell, text in got:
+        assert (cell or "", text or "") == (csvsafe.cell(samples[i]), csvsafe.text(samples[i])), \
+            repr(samples[i])
+    assert 300 < sum(csvsafe.is_formula(sample) for sample in samples) < 2700
 
 
 @pytest.mark.pg_only
