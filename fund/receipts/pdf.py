@@ -138,30 +138,57 @@ def _warm_worker():
 
 # --- rendering -----------------------------------------------------------------
 
+# Annual summaries in a batch take turns between these page names (receipt.css).
+PAGE_GROUPS = ("batch-a", "batch-b")
+# Pages a summary of this shape took last time: the guess printed as "/ y" in a
+# batch before layout. A wrong guess costs a layout, never a wrong page number.
+_pages_seen: dict = {}
+
+
+def _shape(context):
+    return (len(context["lines"]), context["text_lang"], context["compact"],
+            bool(context["purpose"]), bool(context["contact"]), bool(context["seal_uri"]))
+
+
 def _render_chunk(receipts, compact=False):
     contexts = [_context(receipt, index, compact) for index, receipt in enumerate(receipts)]
-    # A receipt that prints "page x/y" (annual summaries from wording 2026.2) is laid
-    # out alone: counter(pages) counts a document's pages, so it must hold only its own.
-    alone = [index for index, context in enumerate(contexts) if context["paged"]]
-    if alone and len(receipts) > 1:
-        results = [None] * len(receipts)
-        for index in alone:
-            results[index] = _render_chunk([receipts[index]], compact)[0]
-        rest = [index for index in range(len(receipts)) if results[index] is None]
-        if rest:
-            for index, data in zip(rest, _render_chunk([receipts[i] for i in rest], compact)):
-                results[index] = data
-        return results
-    with _lock:
-        document = _layout(contexts)
-        spans = _split(document, contexts)
-        results = [None] * len(receipts)
-        spilled = []
-        for index, pages in enumerate(spans):
-            if receipts[index].kind != "annual" and len(pages) != 1 and not compact:
-                spilled.append(index)
+    # An annual summary prints "page x / y" (wording 2026.2). Alone, counter(pages)
+    # counts its document's pages. In a batch each summary is a page group of its
+    # own (counter(page) starts at 1) and prints y from its guessed page count; the
+    # guesses are checked after layout and the batch is laid out again with the
+    # counts found (page margins do not move the content), or a summary whose
+    # guess was still wrong is laid out alone.
+    paged = [index for index, context in enumerate(contexts)
+             if context["paged"] and len(receipts) > 1]
+    for context in contexts:
+        context["page_group"], context["page_count"] = "", 0
+    for turn, index in enumerate(paged):
+        context = contexts[index]
+        context["page_group"] = PAGE_GROUPS[turn % 2]
+        context["page_count"] = _pages_seen.get(_shape(context), 1)
+    for attempt in (1, 2):
+        with _lock:
+            document = _layout(contexts)
+            spans = _split(document, contexts)
+            wrong = [index for index in paged if len(spans[index]) != contexts[index]["page_count"]]
+            for index in paged:
+                _pages_seen[_shape(contexts[index])] = len(spans[index])
+            if attempt == 1 and len(wrong) > max(1, len(paged) // 4):
+                for index in wrong:
+                    contexts[index]["page_count"] = len(spans[index])
                 continue
-            results[index] = _write(document, pages, contexts[index])
+            results = [None] * len(receipts)
+            spilled = []
+            for index, pages in enumerate(spans):
+                if index in wrong:
+                    continue
+                if receipts[index].kind != "annual" and len(pages) != 1 and not compact:
+                    spilled.append(index)
+                    continue
+                results[index] = _write(document, pages, contexts[index])
+            break
+    for index in wrong:
+        results[index] = _render_chunk([receipts[index]], compact)[0]
     # A single receipt must stay on one page: squeeze what spilled and retry.
     for index in spilled:
         log.warning("receipt %s spilled onto %d pages; re-rendering compact",
