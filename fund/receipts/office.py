@@ -43,6 +43,21 @@ def void_and_tell(*, receipt, reason, actor, ineligible=False):
     return receipt
 
 
+def not_eligible_in_summary(*, summary, donation, reason, actor):
+    """Mark one gift of an annual summary not eligible, with a reason: the summary is
+    voided and reissued without it (the donor is sent the reissue and what changed), or,
+    when it was the summary's only gift, stays void (the donor is told why). Commits."""
+    new = annual.mark_gift_not_eligible(summary=summary, donation=donation, reason=reason,
+                                        actor=actor)
+    if new is not None:
+        notices.queue_reissue_notice(new)
+    else:
+        notices.queue_void_notice(summary)
+    db.session.commit()
+    mail.deliver_committed()
+    return new
+
+
 def send_again(*, receipt):
     """Send the link of a valid receipt once more."""
     if receipt.status != ReceiptStatus.VALID:
