@@ -17,7 +17,9 @@ twice. A batch's summaries are rendered on worker processes started once for
 the run (RECEIPT_WORKERS, fund.receipts.pdf.Renderer), as laid-out pages of one
 WeasyPrint document per worker; the parent waits for them inside the batch's
 transaction, so what is committed together stays the same. A donor whose summary is already current (issued by the office) is
-counted and not mailed again.
+counted and not mailed again. A donor whose name or address no font prints
+gets a ReceiptHold for the year's summary instead (fund.receipts.holds), in
+the batch's transaction; releasing it issues and mails the summary.
 """
 import logging
 from datetime import timedelta
@@ -28,7 +30,7 @@ from fund.core import audit, clock, jobs, mail
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.donors.models import Donor
-from fund.receipts import annual, bulk, issuing, pdf, storage
+from fund.receipts import annual, bulk, holds, issuing, pdf, storage
 from fund.receipts import mail as receipt_mail
 from fund.receipts.run_models import ReceiptRun, RunState
 
@@ -179,8 +181,11 @@ def _one_batch(run_id, year, ids, size, actor, progress, renderer):
     if not todo:
         row.state, row.finished_at = RunState.DONE, clock.now()
         row.updated_at, row.done = row.finished_at, row.total
-        row.message = f"{row.issued} annual summaries issued and mailed"
-        audit.record(actor, "receipt_run.done", row, kind=KIND, year=year, issued=row.issued)
+        held = len(holds.open_annual_holds(year))
+        row.message = f"{row.issued} annual summaries issued and mailed" + (
+            f"; {held} held for the office (a character cannot be printed)" if held else "")
+        audit.record(actor, "receipt_run.done", row, kind=KIND, year=year, issued=row.issued,
+                     held=held)
         db.session.commit()
         return False
     summaries = []
@@ -189,6 +194,8 @@ def _one_batch(run_id, year, ids, size, actor, progress, renderer):
     for donor in donors:
         if annual.is_current(donor, year):
             continue  # the office issued it already and sent its link
+        if holds.hold_annual_if_unprintable(donor=donor, year=year, actor=actor):
+            continue  # never 〓: the office sees the hold, and releasing it issues the summary
         summaries.append(annual.issue_annual(donor=donor, year=year, actor=actor,
                                              commit=False))
     for summary, data in zip(summaries, renderer.render(

@@ -126,3 +126,15 @@ def test_the_january_run_holds_a_summary_it_cannot_print_and_its_release_issues_
     assert db.session.execute(db.select(OutboundEmail).where(
         OutboundEmail.receipt_id == summary.id)).scalar_one()
     assert "receipt_holds" not in client.get("/office/").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("after_year_end")
+def test_issuing_a_year_holds_an_annual_summary_it_cannot_print(ctx):
+    odd = _no_font_has()
+    supporter = donor(name=f"{odd}田 花子", receipt_preference="annual")
+    paid_gift(supporter)
+    db.session.commit()
+    counts = bulk.issue_year(year=2026, actor=ACTOR)
+    assert counts["annual"] == 0
+    hold = db.session.execute(db.select(ReceiptHold)).scalar_one()
+    assert (hold.kind, hold.year, hold.donor_id) == ("annual", 2026, supporter.id)
