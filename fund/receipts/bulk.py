@@ -103,7 +103,8 @@ def issue_year(*, year, actor, progress=_noop):
              and receipts.covering_receipt(g) is None
              and holds.hold_if_unprintable(donation=g, actor=actor) is None]
     donors = [d for d in receipt_annual.annual_donors(year)
-              if not receipt_annual.is_current(d, year) and holds.unprintable(d) is None]
+              if not receipt_annual.is_current(d, year)
+              and holds.hold_annual_if_unprintable(donor=d, year=year, actor=actor) is None]
     waiting = unrendered(year)  # issued by a run that was stopped before their render
     total = len(waiting) + len(gifts) + len(donors)
     progress(0, total)

@@ -75,6 +75,12 @@ def annual_and_send(*, donor, year, actor):
 
 def release_and_send(*, hold_id, actor):
     """Release a held receipt once the donor's details print; issue it and send its link."""
-    return _commit_and_send(holds.release(
-        hold_id=hold_id, actor=actor,
-        issue=lambda donation: issuing.issue_for_donation(donation=donation, actor=actor)))
+    def issue(hold):
+        if hold.kind == "annual":
+            summary = annual.issue_annual(donor=hold.donor, year=hold.year, actor=actor,
+                                          commit=False)
+            summary.sha256 = issuing.hash_of(summary)
+            return summary
+        return issuing.issue_for_donation(donation=hold.donation, actor=actor)
+
+    return _commit_and_send(holds.release(hold_id=hold_id, actor=actor, issue=issue))
