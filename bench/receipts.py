@@ -317,6 +317,12 @@ def january_bench(argv=None):
                 conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
 
 
+def _cpu_seconds():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, paid_gift,
                      datetime, timezone):
     if db.engine.dialect.name == "postgresql":
@@ -339,8 +345,10 @@ def _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, pai
           f"{os.cpu_count()} CPUs")
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu_before = _cpu_seconds()
     with PeakMemory() as memory:
         seconds, row = timed(lambda: january.run(year=2026))
+    cpu = _cpu_seconds() - cpu_before  # this process and its (waited-for) workers
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The workers have been waited for (the pool is shut down): their largest peak.
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -356,9 +364,11 @@ def _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, pai
         db.select(Receipt).where(Receipt.id.in_(sample_ids)).order_by(Receipt.id)).scalars()]
     batch = app.config["RECEIPT_JANUARY_BATCH"]
     pdf.render_receipts(printable[:1])  # warm this process (the run's workers were warm)
+    base_cpu = time.process_time()
     base_seconds, _ = timed(lambda: [pdf.render_receipts(printable[i:i + batch])
                                      for i in range(0, len(printable), batch)])
     base = 1000 * base_seconds / len(printable)
+    base_cpu = 1000 * (time.process_time() - base_cpu) / len(printable)
     print(f"January annual run for {args.donors:,} donors: {seconds:7.1f} s "
           f"({per_donor:.1f} ms/donor: issue, render, store, mail)")
     print(f"  peak memory: {memory.peak:.0f} MB resident, this process and its workers "
@@ -367,6 +377,8 @@ def _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, pai
     print(f"  baseline, {len(printable)} of the same summaries rendered alone in one "
           f"process: {base:.1f} ms/donor; ratio run / baseline per donor: "
           f"{per_donor / base:4.2f}x")
+    print(f"  CPU time (not slowed by other work on the machine): run {1000 * cpu / args.donors:.1f} "
+          f"ms/donor (this process and its workers), baseline {base_cpu:.1f} ms/donor")
     print(f"  5,000 donors at this rate: ~{per_donor * 5:.0f} s")
     if args.profile:
         profile_bulk(printable[:batch])

@@ -13,10 +13,10 @@ hashed, their mails put in the outbox and the cursor moved, all in one
 transaction. A process killed mid-batch loses that transaction whole, the
 numbers it took included (the series is gapless); the next run takes the same
 donors again. Two runners at once queue on the lock and never take a donor
-twice. A batch's summaries are rendered on worker processes started once for
-the run (RECEIPT_WORKERS, fund.receipts.pdf.Renderer), as laid-out pages of one
-WeasyPrint document per worker; the parent waits for them inside the batch's
-transaction, so what is committed together stays the same. A donor whose summary is already current (issued by the office) is
+twice. A batch's summaries are split over worker processes started once for
+the run (RECEIPT_WORKERS, fund.receipts.pdf.Renderer); the parent waits for
+them inside the batch's transaction, so what is committed together stays the
+same. A donor whose summary is already current (issued by the office) is
 counted and not mailed again. A donor whose name or address no font prints
 gets a ReceiptHold for the year's summary instead (fund.receipts.holds), in
 the batch's transaction; releasing it issues and mails the summary.
