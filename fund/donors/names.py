@@ -51,6 +51,14 @@ def grams(text):
     return sorted(found)
 
 
+# `grams` in PostgreSQL, over a text column or expression (the bench fills donors with it;
+# tests/donors holds the two equal).
+GRAMS_SQL = """ARRAY(SELECT DISTINCT substr(w, i, n)
+    FROM regexp_split_to_table({text}, ' ') AS w,
+         generate_series(1, length(w)) AS i, (VALUES (1), (2)) AS v(n)
+    WHERE i + n - 1 <= length(w) ORDER BY 1)"""
+
+
 def keys(donor):
     """The normalised columns kept on a donor row (search and duplicate finding)."""
     text = search_text(donor)

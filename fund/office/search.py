@@ -3,7 +3,8 @@
 Reads GiftFact (kept by fund.office.facts), so status and amounts never have
 to be worked out per row. The search word finds donors by name, フリガナ,
 company, email or phone through their folded search text (a trigram index on
-PostgreSQL), or a gift by its receipt number or id. Dates are Japan time:
+PostgreSQL, and a GIN index on its grams for a word of one or two characters), or
+a gift by its receipt number, reference, 振込名義 or id. Dates are Japan time:
 a day runs from 00:00 JST, a fiscal year from 1 April 00:00 JST.
 """
 import json
@@ -103,7 +104,7 @@ def _like(term):
     return f"%{escaped}%"
 
 
-def _donor_condition(key):
+def donor_condition(key):
     """Donors whose folded search text contains `key`.
 
     On PostgreSQL a key of one or two characters (山田, 林) is looked up among the
@@ -154,7 +155,7 @@ def _word(term):
     if gift:
         return GiftFact.donation_id == int(gift.group(1))
     key = _donor_key(term)
-    donors = db.select(Donor.id).where(_donor_condition(key)) if key else None
+    donors = db.select(Donor.id).where(donor_condition(key)) if key else None
     ids = _gift_selects(term)
     if not ids:
         return GiftFact.donor_id.in_(donors) if donors is not None else db.false()
@@ -200,7 +201,7 @@ def resolve(q):
             gift_words.append((frozenset(), frozenset({int(gift.group(1))})))
             continue
         key = _donor_key(term)
-        donors = _ids(db.select(Donor.id).where(_donor_condition(key))) if key else frozenset()
+        donors = _ids(db.select(Donor.id).where(donor_condition(key))) if key else frozenset()
         selects = _gift_selects(term)
         gifts = _ids(union_all(*selects)) if selects else frozenset()
         if gifts:
