@@ -5,8 +5,8 @@ read, and a partial index of the gifts not received (the kept totals leave them 
 Backfills donor.search_grams from search_text (fund.donors.names.grams, copied here so
 this migration never changes; on PostgreSQL in one UPDATE).
 
-Revision ID: 0420_office_search
-Revises: 0410_gift_fact_donor_totals
+Revision ID: 0430_office_search
+Revises: 0420_receipt_hold_annual
 """
 import json
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0420_office_search"
-down_revision = "0410_gift_fact_donor_totals"
+revision = "0430_office_search"
+down_revision = "0420_receipt_hold_annual"
 branch_labels = None
 depends_on = None
 
