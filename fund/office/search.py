@@ -185,15 +185,17 @@ def _ids(statement):
 
 
 def resolve(q):
-    """Look the search words up one by one: the list then filters by known ids.
+    """Look the search words up before the gifts: the list then filters by known ids.
 
-    The donors' ids of every word are intersected here («山田 花子»: the few
-    donors with both), so the query on the gifts is planned for the rows it
-    really reads. A word that names gifts (a receipt number, a reference, a
-    振込名義, #id) keeps them beside its donors.
+    The words that only find donors are looked up together, in one query
+    («山田 花子», «ヤマダ ハナコ»: the database intersects the words' index
+    entries and reads only the few donors with both), so the query on the
+    gifts is planned for the rows it really reads. A word that also names
+    gifts (a receipt number, a reference, a 振込名義, #id) keeps them beside its
+    own donors.
     """
     found = Found()
-    donor_sets, gift_words = [], []
+    donor_words, gift_words = [], []
     for raw in (q or "").split():
         term = _normal(raw)
         gift = GIFT_ID.fullmatch(term)
@@ -201,17 +203,19 @@ def resolve(q):
             gift_words.append((frozenset(), frozenset({int(gift.group(1))})))
             continue
         key = _donor_key(term)
-        donors = _ids(db.select(Donor.id).where(donor_condition(key))) if key else frozenset()
         selects = _gift_selects(term)
         gifts = _ids(union_all(*selects)) if selects else frozenset()
         if gifts:
+            donors = (_ids(db.select(Donor.id).where(donor_condition(key))) if key
+                      else frozenset())
             gift_words.append((donors, gifts))
-        elif donors:
-            donor_sets.append(donors)
+        elif key:
+            donor_words.append(key)
         else:
             return Found(nothing=True)
-    if donor_sets:
-        found.donors = frozenset.intersection(*donor_sets)
+    if donor_words:
+        found.donors = _ids(db.select(Donor.id).where(*[donor_condition(key)
+                                                        for key in donor_words]))
         if not found.donors:
             return Found(nothing=True)
     found.gifts = gift_words
