@@ -2,7 +2,7 @@
 
 Builds a throwaway database (`fund_bench_office_<random>`, dropped at the end
 unless --keep), migrates it, fills it with INSERT … SELECT generate_series
-(the same folded search text fund.donors.names keeps), then times through the
+(the same folded search text and grams fund.donors.names keeps), then times through the
 app's own test client, signed in as office staff:
 
 - the dashboard, a search by name (kanji), by フリガナ (katakana), and two
@@ -83,6 +83,7 @@ def names_table():
 
 def generate(url, donors, gifts):
     """Fill the migrated database; returns seconds taken."""
+    from fund.donors import names
     started = time.perf_counter()
     combos = names_table()
     with psycopg.connect(url, autocommit=False) as conn:
@@ -112,18 +113,19 @@ def generate(url, donors, gifts):
                                locale, publish_name, receipt_preference, created_at,
                                wants_news, wants_reports, search_text, name_key, email_key,
                                phone_key, address_key, prefecture, city, street, building,
-                               receipt_delivery)
+                               receipt_delivery, search_grams)
             SELECT 'individual', n.name, n.kana, 'donor' || i || '@example.jp',
                    lpad((100 + i % 900)::text, 3, '0') || '-' || lpad((i % 10000)::text, 4, '0'),
                    '千葉県千葉市稲毛区穴川' || (1 + i % 9) || '-' || (1 + i % 20),
                    '090' || lpad(i::text, 8, '0'), CASE WHEN i % 10 = 0 THEN 'en' ELSE 'ja' END,
                    i % 4 = 0, 'per_gift', timestamptz '2024-01-01 00:00+09', false, true,
-                   n.name_fold || ' ' || n.kana_fold || ' donor' || i || '@example.jp 090'
-                     || lpad(i::text, 8, '0'),
-                   n.name_fold, 'donor' || i || '@example.jp', '090' || lpad(i::text, 8, '0'),
-                   '', '千葉県', '千葉市稲毛区', '穴川' || (1 + i % 9), '', 'email'
+                   s.text, n.name_fold, 'donor' || i || '@example.jp',
+                   '090' || lpad(i::text, 8, '0'), '', '千葉県', '千葉市稲毛区',
+                   '穴川' || (1 + i % 9), '', 'email', {names.GRAMS_SQL.format(text="s.text")}
             FROM generate_series(1, {donors}) i
-            JOIN bench_name n ON n.k = (i::bigint * 7919) % {n_names}""")
+            JOIN bench_name n ON n.k = (i::bigint * 7919) % {n_names}
+            CROSS JOIN LATERAL (SELECT n.name_fold || ' ' || n.kana_fold || ' donor' || i
+                                       || '@example.jp 090' || lpad(i::text, 8, '0') AS text) s""")
         # Gifts spread over the fiscal years 2024 to 2026, 75 seconds apart.
         conn.execute(f"""
             INSERT INTO donation (public_id, donor_id, amount, currency, designation,

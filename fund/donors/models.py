@@ -1,4 +1,5 @@
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 
 from fund.core.extensions import db
 from fund.core.models import TZDateTime, utcnow
@@ -45,6 +46,10 @@ class Donor(db.Model):
     # Kept from the fields above on every write (fund.donors.names): the office's search
     # (a trigram index on PostgreSQL) and 名寄せ compare these.
     search_text = db.Column(db.String(1200), nullable=False, default="")
+    # Its 1- and 2-character grams (names.grams): a GIN index finds 山田 or 林, which the
+    # trigram index cannot. An array on PostgreSQL; kept as JSON on SQLite, unread there.
+    search_grams = db.Column(postgresql.ARRAY(db.Text).with_variant(db.JSON(), "sqlite"),
+                             nullable=False, default=list)
     name_key = db.Column(db.String(200), nullable=False, default="", index=True)
     email_key = db.Column(db.String(254), nullable=False, default="", index=True)
     phone_key = db.Column(db.String(32), nullable=False, default="", index=True)
@@ -58,6 +63,7 @@ class Donor(db.Model):
     __table_args__ = (
         db.Index("ix_donor_search_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}),
+        db.Index("ix_donor_search_grams", "search_grams", postgresql_using="gin"),
         db.CheckConstraint(f"kind IN {DONOR_KINDS}", name="kind"),
         db.CheckConstraint(f"receipt_preference IN {RECEIPT_PREFERENCES}",
                            name="receipt_preference"),

@@ -23,6 +23,7 @@ from fund.receipts import holds as receipt_holds
 from fund.receipts import storage as receipt_storage
 
 ENDING_SOON_DAYS = 14
+MONEY = ("gifts", "received", "refunded", "lost", "fees")
 
 
 @dataclass
@@ -88,15 +89,21 @@ def overview(*, year, calendar=False, lang="ja", now=None):
     """The dashboard's figures for one fiscal (or calendar) year."""
     now = now or clock.now()
     months = months_of(year, calendar)
-    rows = db.session.execute(db.select(MonthTotal).where(
-        MonthTotal.month >= months[0], MonthTotal.month <= months[-1])).scalars().all()
+    # Summed by the database, three ways: a few dozen rows come back, not one per
+    # month, destination and method (hundreds, each an ORM object).
+    in_year = (MonthTotal.month >= months[0], MonthTotal.month <= months[-1])
     per_month, per_scope, per_method, total = defaultdict(Money), defaultdict(Money), \
         defaultdict(Money), Money()
-    for row in rows:
-        per_month[row.month].add(row)
-        per_scope[(row.scope, row.scope_id)].add(row)
-        per_method[row.method].add(row)
-        total.add(row)
+    for keys, into in (((MonthTotal.month,), per_month),
+                       ((MonthTotal.scope, MonthTotal.scope_id), per_scope),
+                       ((MonthTotal.method,), per_method)):
+        for row in db.session.execute(
+                db.select(*keys, *[db.cast(func.sum(getattr(MonthTotal, name)),
+                                           db.BigInteger).label(name)
+                                   for name in MONEY]).where(*in_year).group_by(*keys)):
+            into[row[0] if len(keys) == 1 else tuple(row[:2])].add(row)
+    for money in per_month.values():
+        total.add(money)
     titles = _titles(lang)
     by_destination = sorted(
         ((scope, scope_id, titles.get(scope, {}).get(scope_id), money)

@@ -8,6 +8,7 @@ from fund.core.models import OutboundEmail
 from fund.donors import names
 from fund.donors.models import Donor
 from fund.giving.models import Donation, Pledge
+from fund.office import search
 from fund.office.models import GiftFact
 from fund.receipts.models import Receipt
 
@@ -19,8 +20,7 @@ def find(term, page=1):
     query = db.select(Donor).where(Donor.merged_into_id.is_(None))
     key = names.email_key(term) if term and "@" in term else names.fold(term)
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Donor.search_text.like(f"%{escaped}%", escape="\\"))
+        query = query.where(search.donor_condition(key))
     page = max(page, 1)
     rows = db.session.execute(query.order_by(Donor.id.desc()).limit(PAGE_SIZE + 1)
                               .offset((page - 1) * PAGE_SIZE)).scalars().all()
