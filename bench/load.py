@@ -76,6 +76,7 @@ class Stack:
         with psycopg.connect(self.db_url, autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, "
                          "at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)")
+        (ROOT / "instance").mkdir(exist_ok=True)  # a fresh clone has none
         log = open(ROOT / "instance" / "bench-gunicorn.log", "wb")
         self.spawn([sys.executable, "-m", "tests.support.localstripe_server",
                     "--port", str(self.stripe_port)], subprocess.DEVNULL)
@@ -344,8 +345,8 @@ async def pages(stack, levels, seconds, slug, label):
 async def main(args):
     levels = [int(n) for n in args.clients.split(",")]
     stack = Stack()
-    stack.start()
     try:
+        stack.start()
         slug = stack.sql("SELECT slug FROM campaign ORDER BY id LIMIT 1")[0][0]
         print(f"gunicorn {stack.url} (gunicorn.conf.py: WEB_WORKERS="
               f"{os.environ.get('WEB_WORKERS', 'cpu*2+1')}, WEB_THREADS="
