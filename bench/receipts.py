@@ -248,19 +248,34 @@ def main():
 # --- the January annual run (fund/receipts/january.py) ----------------------------
 
 def january_bench(argv=None):
-    """January annual run for N donors: time, peak memory, and a ratio against a baseline
-    in the same process (rendering the same summaries alone, no database, mail or files).
+    """January annual run for N donors: time, peak memory (this process and its render
+    workers), and a per-donor ratio against a baseline in the same process.
 
-    `python bench/receipts.py january --donors 5000` on a throwaway SQLite database
-    (give --database-url for PostgreSQL). Each donor has two gifts in the year.
+    `python bench/receipts.py january --donors 5000` on a throwaway SQLite database;
+    `--postgresql` makes a throwaway PostgreSQL database (FUND_BENCH_PG_ADMIN, as
+    bench/receipt_export.py) migrated as in production; or give --database-url.
+    Each donor has two gifts in the year. The baseline renders a fixed sample
+    (--baseline, default 200) of the same summaries alone, in this process, one
+    WeasyPrint document per batch, with no database, mail or files; the ratio is
+    per donor. `--profile` adds where one batch's rendering time goes.
     """
     import logging
+    import re
     import tempfile
+    import uuid
     from datetime import datetime, timezone
 
     parser = argparse.ArgumentParser(prog="bench/receipts.py january")
     parser.add_argument("--donors", type=int, default=5000)
     parser.add_argument("--database-url")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="a throwaway PostgreSQL database, dropped afterwards")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="RECEIPT_WORKERS for the run")
+    parser.add_argument("--batch", type=int, default=None, help="RECEIPT_JANUARY_BATCH")
+    parser.add_argument("--baseline", type=int, default=200,
+                        help="summaries rendered alone for the baseline")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("FUND_ENV", "development")
     logging.disable(logging.INFO)  # WeasyPrint's progress lines and the logged mail
@@ -273,41 +288,88 @@ def january_bench(argv=None):
     from tests.factories import DonorFactory, paid_gift
 
     workdir = tempfile.mkdtemp(prefix="bench-january-")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{workdir}/bench.sqlite",
-        "INSTANCE_DIR": workdir, "RECEIPT_WORKERS": 1, "MAIL_SERVER": None})
-    with app.app_context(), freeze_time("2027-01-05 01:00:00", tick=True):
+    url, dropped = args.database_url, None
+    if args.postgresql:
+        import psycopg
+        from bench.receipt_export import ADMIN
+        dropped = f"fund_bench_january_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dropped}"')
+        url = re.sub(r"/[^/]*$", f"/{dropped}", ADMIN).replace(
+            "postgresql://", "postgresql+psycopg://")
+    config = {"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{workdir}/bench.sqlite",
+              "INSTANCE_DIR": workdir, "RECEIPT_WORKERS": args.workers, "MAIL_SERVER": None}
+    if args.batch:
+        config["RECEIPT_JANUARY_BATCH"] = args.batch
+    app = create_app(config)
+    try:
+        with app.app_context(), freeze_time("2027-01-05 01:00:00", tick=True):
+            _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, paid_gift,
+                             datetime, timezone)
+    finally:
+        if dropped:
+            import psycopg
+            from bench.receipt_export import ADMIN
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
+
+
+def _january_measure(app, args, db, issuing, january, Receipt, DonorFactory, paid_gift,
+                     datetime, timezone):
+    if db.engine.dialect.name == "postgresql":
+        from flask_migrate import upgrade
+        upgrade()  # the production schema, with its triggers
+    else:
         db.create_all()
-        start = time.perf_counter()
-        for i in range(args.donors):
-            person = DonorFactory(receipt_preference="annual")
-            paid_gift(person, amount=3000 + i % 50,
-                      at=datetime(2026, 1 + i % 12, 1 + i % 28, 1, tzinfo=timezone.utc))
-            paid_gift(person, amount=1000, at=datetime(2026, 12, 1, 1, tzinfo=timezone.utc))
-            if i % 500 == 499:
-                db.session.commit()
-        db.session.commit()
-        print(f"january: {args.donors} donors with 2 gifts each made in "
-              f"{time.perf_counter() - start:.1f} s ({db.engine.dialect.name})")
+    start = time.perf_counter()
+    for i in range(args.donors):
+        person = DonorFactory(receipt_preference="annual")
+        paid_gift(person, amount=3000 + i % 50,
+                  at=datetime(2026, 1 + i % 12, 1 + i % 28, 1, tzinfo=timezone.utc))
+        paid_gift(person, amount=1000, at=datetime(2026, 12, 1, 1, tzinfo=timezone.utc))
+        if i % 500 == 499:
+            db.session.commit()
+    db.session.commit()
+    print(f"january: {args.donors} donors with 2 gifts each made in "
+          f"{time.perf_counter() - start:.1f} s ({db.engine.dialect.name}); "
+          f"{args.workers} render workers, batches of {app.config['RECEIPT_JANUARY_BATCH']}, "
+          f"{os.cpu_count()} CPUs")
 
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with PeakMemory() as memory:
         seconds, row = timed(lambda: january.run(year=2026))
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        assert row.state == "done" and row.issued == args.donors, row
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The workers have been waited for (the pool is shut down): their largest peak.
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert row.state == "done" and row.issued == args.donors, row
+    per_donor = 1000 * seconds / args.donors
 
-        # The baseline: the same summaries rendered alone, one WeasyPrint document per batch
-        # as the run renders them.
-        printable = [issuing.printable(r) for r in db.session.execute(
-            db.select(Receipt).order_by(Receipt.id)).scalars()]
-        batch = app.config["RECEIPT_JANUARY_BATCH"]
-        base_seconds, _ = timed(lambda: [pdf.render_receipts(printable[i:i + batch])
-                                         for i in range(0, len(printable), batch)])
+    # The baseline: a fixed sample of the same summaries (evenly spread over the run)
+    # rendered alone in this process, one WeasyPrint document per batch as before.
+    ids = db.session.execute(db.select(Receipt.id).order_by(Receipt.id)).scalars().all()
+    step = max(1, len(ids) // max(1, args.baseline))
+    sample_ids = ids[::step][:args.baseline]
+    printable = [issuing.printable(r) for r in db.session.execute(
+        db.select(Receipt).where(Receipt.id.in_(sample_ids)).order_by(Receipt.id)).scalars()]
+    batch = app.config["RECEIPT_JANUARY_BATCH"]
+    pdf.render_receipts(printable[:1])  # warm this process (the run's workers were warm)
+    base_seconds, _ = timed(lambda: [pdf.render_receipts(printable[i:i + batch])
+                                     for i in range(0, len(printable), batch)])
+    base = 1000 * base_seconds / len(printable)
     print(f"January annual run for {args.donors:,} donors: {seconds:7.1f} s "
-          f"({1000 * seconds / args.donors:.1f} ms/donor: issue, render, store, mail)")
-    print(f"  peak memory: process peak RSS {rss_after:.0f} MB (before the run "
-          f"{rss_before:.0f} MB; resource.getrusage)")
-    print(f"  baseline, rendering the same summaries alone: {base_seconds:7.1f} s; "
-          f"ratio run / baseline: {seconds / base_seconds:4.2f}x")
+          f"({per_donor:.1f} ms/donor: issue, render, store, mail)")
+    print(f"  peak memory: {memory.peak:.0f} MB resident, this process and its workers "
+          f"together (sampled); ru_maxrss: this process {own:.0f} MB (before the run "
+          f"{rss_before:.0f} MB), largest worker {worker:.0f} MB (RUSAGE_CHILDREN)")
+    print(f"  baseline, {len(printable)} of the same summaries rendered alone in one "
+          f"process: {base:.1f} ms/donor; ratio run / baseline per donor: "
+          f"{per_donor / base:4.2f}x")
+    print(f"  5,000 donors at this rate: ~{per_donor * 5:.0f} s")
+    if args.profile:
+        profile_bulk(printable[:batch])
 
 
 if __name__ == "__main__":

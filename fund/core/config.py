@@ -88,6 +88,9 @@ def from_environment(env=None):
         "RECEIPT_S3_BUCKET": env.get("RECEIPT_S3_BUCKET"),
         "RECEIPT_S3_PREFIX": env.get("RECEIPT_S3_PREFIX", "receipts/"),
         "RECEIPT_S3_ENDPOINT_URL": env.get("RECEIPT_S3_ENDPOINT_URL"),
+        # Who is mailed (once per receipt) when a stored receipt file fails its SHA-256
+        # check; FUND_CONTACT_EMAIL (the office) when unset.
+        "RECEIPT_ALERT_EMAIL": env.get("RECEIPT_ALERT_EMAIL"),
         # Processes that render receipts in bulk (0: one per CPU).
         "RECEIPT_WORKERS": _int(env.get("RECEIPT_WORKERS"), 0),
         # The January run of annual summaries (fund.receipts.january): from this day of

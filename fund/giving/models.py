@@ -16,6 +16,18 @@ from fund.payments.models import (DISPUTE_OPEN_STATES, REFUND_OPEN_STATES, Dispu
 
 DESIGNATIONS = ("general", "campaign", "project")
 
+
+class Designated:
+    """A row given to the general fund, a campaign or a project (`designation`)."""
+
+    def purpose(self, lang="ja"):
+        """The designated purpose printed on receipts, or None for the general fund."""
+        if self.designation == "campaign":
+            return self.campaign.title(lang)
+        if self.designation == "project":
+            return self.project.title(lang)
+        return None
+
 def _public_id():
     return secrets.token_urlsafe(16)
 
@@ -24,7 +36,7 @@ def _public_id():
 SHOWN_MESSAGE = "publish_name AND message <> ''"
 
 
-class Donation(db.Model):
+class Donation(Designated, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     # Shown in URLs (thank-you page) instead of the sequential id.
     public_id = db.Column(db.String(32), nullable=False, unique=True, default=_public_id)
@@ -166,14 +178,6 @@ class Donation(db.Model):
         payment = self.succeeded_payment
         return payment.succeeded_at if payment else None
 
-    def purpose(self, lang="ja"):
-        """The designated purpose printed on receipts, or None for the general fund."""
-        if self.designation == "campaign":
-            return self.campaign.title(lang)
-        if self.designation == "project":
-            return self.project.title(lang)
-        return None
-
     def __repr__(self):
         return f"<Donation {self.id} {self.amount} {self.currency}>"
 
@@ -204,7 +208,7 @@ PLEDGE_STATUSES = tuple(status.value for status in PledgeStatus)
 PLEDGE_DESIGNATIONS = ("general", "project")
 
 
-class Pledge(db.Model):
+class Pledge(Designated, db.Model):
     """The donor's standing monthly promise; each paid Stripe invoice becomes one Donation."""
 
     id = db.Column(db.Integer, primary_key=True)
@@ -236,9 +240,6 @@ class Pledge(db.Model):
             " OR (designation = 'project' AND project_id IS NOT NULL)",
             name="designation_target"),
     )
-
-    def purpose(self, lang="ja"):
-        return self.project.title(lang) if self.designation == "project" else None
 
     @property
     def is_open(self):
@@ -368,7 +369,7 @@ AGREEMENT_TRANSITIONS = {
 AGREEMENT_STATUSES = tuple(status.value for status in AgreementStatus)
 
 
-class PledgeAgreement(db.Model):
+class PledgeAgreement(Designated, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
     total = db.Column(db.BigInteger, nullable=False)
@@ -406,13 +407,6 @@ class PledgeAgreement(db.Model):
     @property
     def outstanding(self):
         return sum(i.amount for i in self.instalments if i.gift is None)
-
-    def purpose(self, lang="ja"):
-        if self.designation == "campaign":
-            return self.campaign.title(lang)
-        if self.designation == "project":
-            return self.project.title(lang)
-        return None
 
     def __repr__(self):
         return f"<PledgeAgreement {self.id} {self.total} {self.status}>"

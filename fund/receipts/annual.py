@@ -20,10 +20,11 @@ from fund.receipts.models import ReceiptStatus
 from fund.core import audit
 from fund.core import clock
 from fund.receipts import issuing as receipts
-from fund.receipts import holds
+from fund.receipts import holds, rules
 
 CONSOLIDATED_REASON = "年間寄附金受領証明書にまとめて発行 / consolidated into the annual receipt"
 UPDATED_REASON = "年間寄附金受領証明書の更新 / annual receipt updated"
+NOT_ELIGIBLE_REASON = "寄附金控除の対象外の寄附を除外 / a gift that is not eligible was removed"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -154,3 +155,50 @@ def issue_annual(*, donor, year, actor, language=None, commit=True):
         summary.sha256 = receipts.hash_of(summary)
         db.session.commit()
     return summary
+
+
+def removal_reason(gift, why):
+    """What the void and the reissue print when one gift leaves a summary: the gift
+    (date and amount) and why, within the 500 characters a reason may have."""
+    head = (f"{gift.id}番の寄附（{clock.jst_date(gift.received_at).isoformat()}、"
+            f"¥{receipts.net_amount(gift):,}）を除外 / gift #{gift.id} removed: ")
+    return head + why[:receipts.MAX_REASON - len(head)]
+
+
+def summary_line(summary, donation):
+    """The summary's active line of `donation`, or a refusal the office can act on."""
+    if summary.kind != "annual" or summary.status != ReceiptStatus.VALID:
+        raise Conflict(f"Receipt {summary.number} is not a valid annual summary.",
+                       code="not_a_valid_summary")
+    for line in summary.lines:
+        if line.donation_id == donation.id and line.active:
+            return line
+    raise Conflict(f"Gift #{donation.id} is not on the annual receipt {summary.number}.",
+                   code="not_on_summary")
+
+
+def without_gift(summary, donation, reason, actor):
+    """Void `summary` and reissue it under its number without `donation` (no commit).
+
+    Returns the reissue, or None when that gift was the summary's only one (then the
+    summary just stays void). The reissue names the summary it replaces and `reason`.
+    """
+    summary_line(summary, donation)
+    receipts.mark_void(summary, reason, actor)
+    if not any(line.donation_id != donation.id and receipts.net_amount(line.donation) > 0
+               for line in summary.lines):
+        return None
+    return receipts.reissue_in_transaction(summary, actor, reason, without=[donation])
+
+
+def mark_gift_not_eligible(*, summary, donation, reason, actor):
+    """One gift of an annual summary is not eligible (no commit).
+
+    The gift is marked "no receipt" (so no later summary takes it until the office
+    lifts the mark, fund.receipts.rules) and the summary is voided and reissued
+    without it. Returns the reissue, or None when nothing remains to certify.
+    """
+    reason = rules.check_reason(reason)
+    summary_line(summary, donation)
+    rules.mark_no_receipt(donation, reason, actor)
+    return without_gift(summary, donation, removal_reason(donation, reason), actor)

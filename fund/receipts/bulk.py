@@ -10,7 +10,11 @@ RECEIPT_JOBS_INLINE runs it in the request (tests).
 Rows are created first and committed in small batches, so the year's number
 series is locked for milliseconds, not for the whole render; the PDFs are
 then rendered in bulk (several receipts per WeasyPrint document, across
-processes) and stored write-once (fund.receipts.storage). Exports read
+processes) and stored write-once (fund.receipts.storage). Each receipt's
+mail is queued in the transaction that stores its file and sent after that
+commit, so a worker killed at any point leaves no receipt with its file and
+without its mail; a receipt left without its file (killed before its render)
+is rendered, stored and mailed when the run is started again. Exports read
 those stored files: nothing is rendered at export time.
 """
 import csv
@@ -27,7 +31,8 @@ from fund.receipts import pdf
 from fund.core.errors import FundError, NotFound, ReceiptUnavailable, ValidationFailed
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.receipts.models import JobState, Receipt, ReceiptFile, ReceiptJob, ReceiptLine
+from fund.receipts.models import (JobState, Receipt, ReceiptFile, ReceiptJob, ReceiptLine,
+                                  ReceiptStatus)
 from fund.core import audit, csvsafe, jobs, mail
 from fund.core import clock
 from fund.receipts import annual as receipt_annual
@@ -98,10 +103,12 @@ def issue_year(*, year, actor, progress=_noop):
              and receipts.covering_receipt(g) is None
              and holds.hold_if_unprintable(donation=g, actor=actor) is None]
     donors = [d for d in receipt_annual.annual_donors(year)
-              if not receipt_annual.is_current(d, year) and holds.unprintable(d) is None]
-    total = len(gifts) + len(donors)
+              if not receipt_annual.is_current(d, year)
+              and holds.hold_annual_if_unprintable(donor=d, year=year, actor=actor) is None]
+    waiting = unrendered(year)  # issued by a run that was stopped before their render
+    total = len(waiting) + len(gifts) + len(donors)
     progress(0, total)
-    new_ids = []
+    new_ids = list(waiting)
     for index, gift in enumerate(gifts, 1):
         new_ids.append(receipts.issue_for_donation(
             donation=gift, actor=actor, with_hash=False).id)
@@ -113,24 +120,45 @@ def issue_year(*, year, actor, progress=_noop):
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids, lambda done: progress(done, total))
-    _mail_issued(new_ids)
     return {"single": len(gifts), "annual": len(donors)}
 
 
+def unrendered(year, kind=None):
+    """Ids of valid receipts of `year` a bulk run numbered but never rendered and stored."""
+    query = db.select(Receipt.id).where(Receipt.year == year,
+                                        Receipt.status == ReceiptStatus.VALID,
+                                        Receipt.sha256.is_(None))
+    if kind is not None:
+        query = query.where(Receipt.kind == kind)
+    return db.session.execute(query.order_by(Receipt.id)).scalars().all()
+
+
 def fill_hashes(receipt_ids, progress=lambda done: None):
-    """Render receipts in bulk and store each PDF write-once with its SHA-256."""
+    """Render receipts in bulk and store each PDF write-once with its SHA-256.
+
+    Each valid receipt's mail joins the transaction that stores its file
+    (fund.receipts.notices) and is sent once that commits.
+    """
     rows = []
     for start in range(0, len(receipt_ids), 500):
         rows.extend(db.session.execute(db.select(Receipt).where(
-            Receipt.id.in_(receipt_ids[start:start + 500]))).scalars())
+            Receipt.id.in_(receipt_ids[start:start + 500])).order_by(Receipt.id)).scalars())
+    # Voided meanwhile (a summary brought up to date) or stored by another run: not again.
+    rows = [r for r in rows if r.sha256 is None and r.status == ReceiptStatus.VALID]
     pdfs = pdf.render_many([receipts.printable(r) for r in rows], workers=workers())
     for done, (row, data) in enumerate(zip(rows, pdfs), 1):
         row.sha256 = storage.keep(row, data)
+        notices.mail_issued(row)
         if done % COMMIT_EVERY == 0:
-            db.session.commit()
+            _commit_and_send()
             progress(done)
-    db.session.commit()
+    _commit_and_send()
     progress(len(rows))
+
+
+def _commit_and_send():
+    db.session.commit()
+    mail.deliver_committed()
 
 
 def store_files(*, progress=_noop):
@@ -159,19 +187,14 @@ def store_files(*, progress=_noop):
                 row.void_sha256 = digest
             else:
                 row.sha256 = digest
+            if not expected:  # a bulk run's receipt whose render never came: now mailed
+                notices.mail_issued(row)
         if done % COMMIT_EVERY == 0:
-            db.session.commit()
+            _commit_and_send()
             progress(done, total)
-    db.session.commit()
+    _commit_and_send()
     progress(total, total)
     return total - len(refused), refused
-
-
-def _mail_issued(receipt_ids):
-    """Every receipt a bulk run issued goes to its donor (fund.receipts.notices)."""
-    notices.mail_issued(receipt_ids)
-    db.session.commit()
-    mail.deliver_committed()
 
 
 # --- exports ---------------------------------------------------------------------
@@ -235,13 +258,12 @@ def annual_bulk(*, year, actor, out, progress=_noop):
     receipt_annual.check_year(year)
     donors = [d for d in receipt_annual.annual_donors(year)
               if not receipt_annual.is_current(d, year)]
-    new_ids = []
+    new_ids = list(unrendered(year, kind="annual"))
     for donor in donors:
         new_ids.append(receipt_annual.issue_annual(
             donor=donor, year=year, actor=actor, commit=False).id)
         db.session.commit()
     fill_hashes(new_ids)
-    _mail_issued(new_ids)
     query = receipt_query(year=year, kind="annual", status="valid")
     return export_zip(out=out, query=query, progress=progress)
 

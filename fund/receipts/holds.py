@@ -7,6 +7,10 @@ the characters, the office dashboard lists it under "Needs a person", and the
 office corrects the donor's details (for example 𠮷 → 吉, as the donor agrees)
 or installs a font that has it, then releases the hold, which issues the
 receipt and mails its link.
+
+An annual summary is held the same way (kind "annual", the donor and the
+year, no gift): the January run holds it instead of issuing it, and releasing
+the hold issues the summary of that year.
 """
 from fund.core import audit, clock
 from fund.core.errors import Conflict, NotFound
@@ -58,6 +62,37 @@ def hold_if_unprintable(*, donation, actor):
     return hold
 
 
+def open_annual_hold(donor, year):
+    return db.session.execute(db.select(ReceiptHold).where(
+        ReceiptHold.kind == "annual", ReceiptHold.donor_id == donor.id,
+        ReceiptHold.year == year, ReceiptHold.released_at.is_(None))).scalar_one_or_none()
+
+
+def open_annual_holds(year):
+    return db.session.execute(db.select(ReceiptHold).where(
+        ReceiptHold.kind == "annual", ReceiptHold.year == year,
+        ReceiptHold.released_at.is_(None))).scalars().all()
+
+
+def hold_annual_if_unprintable(*, donor, year, actor):
+    """Hold the donor's annual summary of `year` (no commit) if their details cannot be
+    printed. Returns the open hold, or None when the summary can be issued."""
+    found = unprintable(donor)
+    if found is None:
+        return None
+    hold = open_annual_hold(donor, year)
+    if hold is not None:
+        return hold
+    field, chars = found
+    hold = ReceiptHold(kind="annual", year=year, donor_id=donor.id, field=field,
+                       characters=chars[:200])
+    db.session.add(hold)
+    db.session.flush()
+    audit.record(actor, "receipt.held", hold, kind="annual", year=year, field=field,
+                 characters=chars, codepoints=[f"U+{ord(c):04X}" for c in chars])
+    return hold
+
+
 def refuse_unprintable(donation):
     """Raise ReceiptHeld when the gift is held or its donor cannot be printed."""
     hold = open_hold(donation)
@@ -85,7 +120,8 @@ def open_holds():
 
 
 def release(*, hold_id, actor, issue):
-    """Release a hold once the donor's details print: `issue(donation)` issues the receipt.
+    """Release a hold once the donor's details print: `issue(hold)` issues the receipt
+    (the gift's, or the annual summary of the hold's year).
 
     Refuses (nothing changed) while a character still cannot be printed. No commit.
     """
@@ -103,8 +139,8 @@ def release(*, hold_id, actor, issue):
     hold.released_at = clock.now()
     hold.released_by = str(actor)
     db.session.flush()
-    receipt = issue(hold.donation)
+    receipt = issue(hold)
     hold.receipt_id = receipt.id
     audit.record(actor, "receipt.hold_released", hold, donation=hold.donation_id,
-                 receipt=receipt.number)
+                 kind=hold.kind, year=hold.year, receipt=receipt.number)
     return receipt

@@ -40,6 +40,10 @@ PRINTED_FIELDS = (
 )
 REFUND_REASON = "返金 / refunded"
 REISSUE_REASON = "再発行のため無効 / superseded by a reissue"
+# A chargeback opened on a gift of a valid receipt: the money is not ours to certify
+# until the issuer decides (fund.receipts.reactions).
+DISPUTE_REASON = "チャージバック（支払異議）の申立て中 / a chargeback (dispute) is open"
+DISPUTE_WON_REASON = "チャージバック（支払異議）が当基金の勝訴で終了 / the chargeback was won"
 MAX_REASON = 500
 
 
@@ -182,8 +186,9 @@ def void(*, receipt, reason, actor, ineligible=False):
 def void_in_transaction(receipt, reason, actor, *, ineligible=False):
     """`void` without the commit, for callers that add to the same transaction."""
     if ineligible and receipt.kind != "single":
-        raise ValidationFailed("An annual summary covers several gifts: mark the ineligible "
-                               "gift on its own receipt, then bring the summary up to date.")
+        raise ValidationFailed("An annual summary covers several gifts: mark the one gift "
+                               "that is not eligible in the summary's list of gifts; the "
+                               "summary is then reissued without it.")
     mark_void(receipt, reason, actor)
     if ineligible:
         for line in receipt.lines:
@@ -230,8 +235,13 @@ def latest_revision(receipt):
     ).scalar_one()
 
 
-def reissue_in_transaction(receipt, actor, reason):
-    """Void (if still valid) and reissue under the same number (no commit)."""
+def reissue_in_transaction(receipt, actor, reason, *, without=(), add=()):
+    """Void (if still valid) and reissue under the same number (no commit).
+
+    `without`: gifts the reissue leaves out (an annual summary's gift marked not
+    eligible, or under an open dispute); `add`: gifts it takes (back) in, at what
+    remains of them. Neither is a free amount: each line is the gift's net.
+    """
     pdf_check()
     reason = rules.check_reason(reason)
     latest = latest_revision(receipt)
@@ -239,7 +249,7 @@ def reissue_in_transaction(receipt, actor, reason):
         current = format_number(receipt.series_year, receipt.sequence, latest)
         raise Conflict(f"Receipt {receipt.number} was already reissued as {current}; "
                        f"work on that one.", code="superseded")
-    lines = _reissue_lines(receipt)
+    lines = _reissue_lines(receipt, without={d.id for d in without}, add=add)
     if receipt.status == ReceiptStatus.VALID:
         mark_void(receipt, REISSUE_REASON, actor)
     for line in lines:
@@ -252,7 +262,10 @@ def reissue_in_transaction(receipt, actor, reason):
         number=format_number(receipt.series_year, receipt.sequence, revision),
         kind=receipt.kind, status=ReceiptStatus.VALID, language=receipt.language,
         amount=sum(line.amount for line in lines), currency=receipt.currency,
-        received_on=receipt.received_on, year=receipt.year, purpose=receipt.purpose,
+        # A summary states its latest gift's date; it may change with its gifts.
+        received_on=(max(line.received_on for line in lines) if receipt.kind == "annual"
+                     else receipt.received_on),
+        year=receipt.year, purpose=receipt.purpose,
         issued_on=clock.today_jst(), replaces_id=receipt.id, reissue_reason=reason,
         **donor_snapshot(receipt.donor), **issuer_snapshot(),
     )
@@ -265,16 +278,33 @@ def reissue_in_transaction(receipt, actor, reason):
     return new
 
 
-def _reissue_lines(receipt):
+def _reissue_lines(receipt, *, without=frozenset(), add=()):
     """New lines: each gift at what remains of it after refunds and lost disputes."""
     lines = []
     for old in receipt.lines:
+        if old.donation_id in without:
+            continue
         rules.check_issuable(old.donation)
         remaining = net_amount(old.donation)
         if remaining > 0:
             lines.append(ReceiptLine(donation_id=old.donation_id, donation=old.donation,
                                      amount=remaining, received_on=old.received_on,
                                      purpose=old.purpose))
+    listed = {line.donation_id for line in lines}
+    lang = "en" if receipt.language == "en" else "ja"
+    for gift in add:
+        if gift.id in listed or gift.id in without:
+            continue
+        rules.check_issuable(gift)
+        if receipt.kind == "single" and lines:
+            raise Conflict(f"Receipt {receipt.number} is for one gift only.", code="single")
+        remaining = net_amount(gift)
+        if remaining > 0:
+            lines.append(ReceiptLine(donation_id=gift.id, donation=gift, amount=remaining,
+                                     received_on=clock.jst_date(gift.received_at),
+                                     purpose=gift.purpose(lang)))
+    if add:
+        lines.sort(key=lambda line: (line.received_on, line.donation_id))
     if not lines:
         raise Conflict(f"The gift on receipt {receipt.number} was refunded in full; "
                        "there is nothing to reissue.", code="refunded")

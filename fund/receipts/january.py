@@ -13,8 +13,13 @@ hashed, their mails put in the outbox and the cursor moved, all in one
 transaction. A process killed mid-batch loses that transaction whole, the
 numbers it took included (the series is gapless); the next run takes the same
 donors again. Two runners at once queue on the lock and never take a donor
-twice. A donor whose summary is already current (issued by the office) is
-counted and not mailed again.
+twice. A batch's summaries are rendered on worker processes started once for
+the run (RECEIPT_WORKERS, fund.receipts.pdf.Renderer), as laid-out pages of one
+WeasyPrint document per worker; the parent waits for them inside the batch's
+transaction, so what is committed together stays the same. A donor whose summary is already current (issued by the office) is
+counted and not mailed again. A donor whose name or address no font prints
+gets a ReceiptHold for the year's summary instead (fund.receipts.holds), in
+the batch's transaction; releasing it issues and mails the summary.
 """
 import logging
 from datetime import timedelta
@@ -25,7 +30,7 @@ from fund.core import audit, clock, jobs, mail
 from fund.core.errors import FundError
 from fund.core.extensions import db
 from fund.donors.models import Donor
-from fund.receipts import annual, issuing, pdf, storage
+from fund.receipts import annual, bulk, holds, issuing, pdf, storage
 from fund.receipts import mail as receipt_mail
 from fund.receipts.run_models import ReceiptRun, RunState
 
@@ -137,8 +142,11 @@ def run(*, year, actor=audit.SYSTEM, progress=_noop, batch=None):
     run_id = row.id
     progress(row.done, row.total)
     try:
-        while _one_batch(run_id, year, ids, batch, actor, progress):
-            pass
+        # Worker processes for the whole run (RECEIPT_WORKERS): each batch's summaries
+        # are rendered on them while the batch's transaction waits (pdf.Renderer).
+        with pdf.Renderer(_workers(len(ids) - row.done, batch)) as renderer:
+            while _one_batch(run_id, year, ids, batch, actor, progress, renderer):
+                pass
     except FundError as err:
         db.session.rollback()
         _fail(run_id, err.message)
@@ -151,13 +159,19 @@ def run(*, year, actor=audit.SYSTEM, progress=_noop, batch=None):
     return db.session.get(ReceiptRun, run_id)
 
 
+def _workers(left, batch):
+    """Render processes for a run with `left` donors to go: none for a single batch
+    (starting them costs more than they save)."""
+    return bulk.workers() if left > batch else 1
+
+
 def _fail(run_id, message):
     row = _locked(run_id)
     row.state, row.message, row.updated_at = RunState.FAILED, message[:500], clock.now()
     db.session.commit()
 
 
-def _one_batch(run_id, year, ids, size, actor, progress):
+def _one_batch(run_id, year, ids, size, actor, progress, renderer):
     """Handle the next donors after the cursor in one transaction; False when none are left."""
     row = _locked(run_id)
     if row.state == RunState.DONE:
@@ -167,8 +181,11 @@ def _one_batch(run_id, year, ids, size, actor, progress):
     if not todo:
         row.state, row.finished_at = RunState.DONE, clock.now()
         row.updated_at, row.done = row.finished_at, row.total
-        row.message = f"{row.issued} annual summaries issued and mailed"
-        audit.record(actor, "receipt_run.done", row, kind=KIND, year=year, issued=row.issued)
+        held = len(holds.open_annual_holds(year))
+        row.message = f"{row.issued} annual summaries issued and mailed" + (
+            f"; {held} held for the office (a character cannot be printed)" if held else "")
+        audit.record(actor, "receipt_run.done", row, kind=KIND, year=year, issued=row.issued,
+                     held=held)
         db.session.commit()
         return False
     summaries = []
@@ -177,9 +194,11 @@ def _one_batch(run_id, year, ids, size, actor, progress):
     for donor in donors:
         if annual.is_current(donor, year):
             continue  # the office issued it already and sent its link
+        if holds.hold_annual_if_unprintable(donor=donor, year=year, actor=actor):
+            continue  # never 〓: the office sees the hold, and releasing it issues the summary
         summaries.append(annual.issue_annual(donor=donor, year=year, actor=actor,
                                              commit=False))
-    for summary, data in zip(summaries, pdf.render_receipts(
+    for summary, data in zip(summaries, renderer.render(
             [issuing.printable(s) for s in summaries])):
         summary.sha256 = storage.keep(summary, data)  # the bytes as issued, write-once
         receipt_mail.queue_receipt_mail(summary)

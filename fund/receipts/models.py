@@ -213,15 +213,20 @@ class ReceiptFile(db.Model):
 
 
 class ReceiptHold(db.Model):
-    """A gift whose receipt waits for the office: its name or address has a
+    """A receipt that waits for the office: the donor's name or address has a
     character no installed font can print, so issuing it would print 〓.
 
+    kind "single": a gift's receipt (`donation_id`); kind "annual": a donor's
+    annual summary of `year` (no gift), held by the January run.
     Released (`released_at`) once the office corrected the donor's details
-    and the receipt was issued; a gift has at most one open hold.
+    and the receipt was issued; a gift, or a donor's year, has at most one
+    open hold.
     """
 
     id = db.Column(db.Integer, primary_key=True)
-    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False, default="single", server_default="single")
+    year = db.Column(db.Integer)
+    donation_id = db.Column(db.Integer, db.ForeignKey("donation.id"), index=True)
     donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), nullable=False, index=True)
     # The characters that cannot be printed, as found ("𠮷").
     characters = db.Column(db.String(200), nullable=False)
@@ -239,6 +244,9 @@ class ReceiptHold(db.Model):
         db.Index("uq_receipt_hold_open_donation", "donation_id", unique=True,
                  sqlite_where=db.text("released_at IS NULL"),
                  postgresql_where=db.text("released_at IS NULL")),
+        db.Index("uq_receipt_hold_open_annual", "donor_id", "year", unique=True,
+                 sqlite_where=db.text("released_at IS NULL AND kind = 'annual'"),
+                 postgresql_where=db.text("released_at IS NULL AND kind = 'annual'")),
     )
 
     @property
@@ -250,4 +258,5 @@ class ReceiptHold(db.Model):
         return ", ".join(f"U+{ord(ch):04X}" for ch in self.characters)
 
     def __repr__(self):
-        return f"<ReceiptHold donation={self.donation_id} {self.characters!r}>"
+        target = f"annual={self.year}" if self.kind == "annual" else f"donation={self.donation_id}"
+        return f"<ReceiptHold {target} donor={self.donor_id} {self.characters!r}>"

@@ -63,13 +63,10 @@ def queue_reissue_notice(new):
     return mail.queue_rendered(rendered, to=new.donor.email, kind="receipt", receipt=new)
 
 
-def mail_issued(receipt_ids):
-    """Queue the link of each receipt a bulk run issued (valid ones; no commit)."""
-    queued = 0
-    for start in range(0, len(receipt_ids), 500):
-        for receipt in db.session.execute(db.select(Receipt).where(
-                Receipt.id.in_(receipt_ids[start:start + 500]),
-                Receipt.status == ReceiptStatus.VALID).order_by(Receipt.id)).scalars():
-            receipt_mail.queue_receipt_mail(receipt)
-            queued += 1
-    return queued
+def mail_issued(receipt):
+    """Queue the link of a receipt a bulk run issued, in the transaction that stores its
+    file (no commit): committed together, so a run killed at any point leaves no stored
+    receipt unmailed and mails none twice. A void one is not mailed."""
+    if receipt.status != ReceiptStatus.VALID:
+        return None
+    return receipt_mail.queue_receipt_mail(receipt)

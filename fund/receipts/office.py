@@ -43,6 +43,21 @@ def void_and_tell(*, receipt, reason, actor, ineligible=False):
     return receipt
 
 
+def not_eligible_in_summary(*, summary, donation, reason, actor):
+    """Mark one gift of an annual summary not eligible, with a reason: the summary is
+    voided and reissued without it (the donor is sent the reissue and what changed), or,
+    when it was the summary's only gift, stays void (the donor is told why). Commits."""
+    new = annual.mark_gift_not_eligible(summary=summary, donation=donation, reason=reason,
+                                        actor=actor)
+    if new is not None:
+        notices.queue_reissue_notice(new)
+    else:
+        notices.queue_void_notice(summary)
+    db.session.commit()
+    mail.deliver_committed()
+    return new
+
+
 def send_again(*, receipt):
     """Send the link of a valid receipt once more."""
     if receipt.status != ReceiptStatus.VALID:
@@ -60,6 +75,12 @@ def annual_and_send(*, donor, year, actor):
 
 def release_and_send(*, hold_id, actor):
     """Release a held receipt once the donor's details print; issue it and send its link."""
-    return _commit_and_send(holds.release(
-        hold_id=hold_id, actor=actor,
-        issue=lambda donation: issuing.issue_for_donation(donation=donation, actor=actor)))
+    def issue(hold):
+        if hold.kind == "annual":
+            summary = annual.issue_annual(donor=hold.donor, year=hold.year, actor=actor,
+                                          commit=False)
+            summary.sha256 = issuing.hash_of(summary)
+            return summary
+        return issuing.issue_for_donation(donation=hold.donation, actor=actor)
+
+    return _commit_and_send(holds.release(hold_id=hold_id, actor=actor, issue=issue))

@@ -99,9 +99,7 @@ def render_many(receipts, workers: int = 1, chunk_size: int = WORKER_CHUNK):
     """Yield one PDF per receipt, in order, rendering on `workers` processes.
 
     WeasyPrint holds the GIL for nearly all its work, so threads do not help;
-    separate processes do. Workers are spawned (not forked: the parent may
-    hold Pango, database and thread state) and keep their fonts and
-    stylesheet warm across chunks. At most two chunks per worker are in
+    separate processes do (see Renderer). At most two chunks per worker are in
     flight, which bounds memory whatever the number of receipts.
     """
     receipts = list(receipts)
@@ -110,30 +108,81 @@ def render_many(receipts, workers: int = 1, chunk_size: int = WORKER_CHUNK):
         for chunk in chunks:
             yield from render_receipts(chunk)
         return
-    require_japanese_font()
     import collections
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_warm_worker) as pool:
+    with Renderer(workers) as renderer:
+        if renderer.pool is None:  # no child processes here: render in this one
+            for chunk in chunks:
+                yield from render_receipts(chunk)
+            return
         pending = collections.deque()
         queue = iter(chunks)
         for chunk in queue:
-            pending.append(pool.submit(render_receipts, chunk))
+            pending.append(renderer.pool.submit(render_receipts, chunk))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             yield from pending.popleft().result()
             chunk = next(queue, None)
             if chunk is not None:
-                pending.append(pool.submit(render_receipts, chunk))
+                pending.append(renderer.pool.submit(render_receipts, chunk))
 
 
-def _warm_worker():
+class Renderer:
+    """Worker processes kept warm for a whole run: ``render(receipts)`` splits one
+    batch over them and returns its PDFs in order (the January run renders each
+    batch inside its transaction this way).
+
+    Workers are spawned (not forked: the parent may hold Pango, database and
+    thread state), load WeasyPrint, fonts and stylesheet once, and leave when
+    their parent dies (a killed run leaves no orphans). With one worker, or in
+    a process that may not have children (a daemonic Celery worker), it renders
+    in this process.
+    """
+
+    def __init__(self, workers: int = 1):
+        self.workers, self.pool = max(1, int(workers)), None
+
+    def __enter__(self):
+        import multiprocessing
+        if self.workers > 1 and not multiprocessing.current_process().daemon:
+            from concurrent.futures import ProcessPoolExecutor
+            require_japanese_font()
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm_worker, initargs=(os.getpid(),))
+        elif self.workers > 1:
+            log.info("receipts rendered in this process: a daemonic process has no workers")
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def render(self, receipts) -> list[bytes]:
+        receipts = list(receipts)
+        if self.pool is None or len(receipts) < 2:
+            return render_receipts(receipts)
+        size = -(-len(receipts) // self.workers)  # one chunk per worker
+        futures = [self.pool.submit(render_receipts, receipts[i:i + size])
+                   for i in range(0, len(receipts), size)]
+        return [data for future in futures for data in future.result()]
+
+
+def _warm_worker(parent=None):
+    if parent is not None:
+        threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
     _weasy()
     _jinja()
+
+
+def _leave_with(parent):
+    """A worker's watch: exit as soon as the process that spawned it is gone."""
+    import time
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 # --- rendering -----------------------------------------------------------------

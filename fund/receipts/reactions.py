@@ -1,4 +1,6 @@
-"""How receipts follow the money: a refund or a lost dispute voids and reissues.
+"""How receipts follow the money: a refund or a lost dispute voids and reissues; a
+chargeback opened on a gift voids its receipt (a summary is reissued without the gift)
+until the dispute is won, when the receipt is issued again naming the one it replaces.
 
 Receivers of fund.core.signals, run inside the sender's transaction (no commit).
 """
@@ -9,10 +11,10 @@ from flask import current_app
 from fund.core import signals
 from fund.core.errors import FundError
 from fund.core.extensions import db
-from fund.receipts import issuing
+from fund.receipts import annual, issuing
 from fund.receipts import mail as receipt_mail
 from fund.receipts import notices
-from fund.receipts.models import Receipt
+from fund.receipts.models import Receipt, ReceiptLine, ReceiptStatus
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +49,80 @@ def _on_net_amount_changed(donation, actor):
         log.error("receipt for donation %s not updated after refund: %s", donation.id, err.message)
 
 
+def withdraw_for_dispute(*, donation, actor):
+    """A chargeback opened on the gift: no receipt certifies it while the dispute is open.
+
+    A per-gift receipt is voided with the reason; an annual summary is voided and
+    reissued without the gift (or stays void if it was its only gift). The donor is
+    told in the same transaction. Returns the receipt voided, or None.
+    """
+    receipt = issuing.covering_receipt(donation)
+    if receipt is None:
+        return None
+    if receipt.kind == "annual":
+        new = annual.without_gift(receipt, donation, issuing.DISPUTE_REASON, actor)
+        if new is not None:
+            notices.queue_reissue_notice(new)
+            return receipt
+    else:
+        issuing.mark_void(receipt, issuing.DISPUTE_REASON, actor)
+    notices.queue_void_notice(receipt)
+    return receipt
+
+
+def voided_for_dispute(donation):
+    """The last receipt voided because a chargeback opened on this gift, or None."""
+    return db.session.execute(
+        db.select(Receipt).join(ReceiptLine).where(
+            ReceiptLine.donation_id == donation.id, Receipt.status == ReceiptStatus.VOID,
+            Receipt.void_reason == issuing.DISPUTE_REASON)
+        .order_by(Receipt.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def restore_after_dispute(*, donation, actor):
+    """The dispute was won: the receipt voided for it comes back under its number (-N),
+    naming the one it replaces; a summary takes the gift back. Returns the reissue, a
+    new receipt (none was issued before the dispute), or None."""
+    if issuing.covering_receipt(donation) is not None or donation.has_open_dispute:
+        return None
+    voided = voided_for_dispute(donation)
+    if voided is None:  # held back while the dispute was open: issued now, as wished
+        receipt = issuing.issue_after_payment(donation=donation, actor=actor)
+        if receipt is not None:
+            receipt_mail.queue_receipt_mail(receipt)
+        return receipt
+    latest = db.session.execute(db.select(Receipt).where(
+        Receipt.series_year == voided.series_year, Receipt.sequence == voided.sequence,
+        Receipt.revision == issuing.latest_revision(voided))).scalar_one()
+    if latest.status == ReceiptStatus.VOID and latest.id != voided.id:
+        return None  # voided since for another reason: the office decides
+    new = issuing.reissue_in_transaction(latest, actor, issuing.DISPUTE_WON_REASON,
+                                         add=[donation])
+    notices.queue_reissue_notice(new)
+    return new
+
+
+@signals.dispute_opened.connect
+def _on_dispute_opened(dispute, actor):
+    donation = dispute.payment.donation
+    # Stripe took the money; a receipt that cannot be rendered must not undo that.
+    try:
+        with db.session.begin_nested():
+            db.session.expire(dispute.payment, ["disputes"])
+            withdraw_for_dispute(donation=donation, actor=actor)
+    except FundError as err:
+        log.error("receipt for donation %s not voided when its dispute opened: %s",
+                  donation.id, err.message)
+
+
 @signals.dispute_won.connect
 def _on_dispute_won(dispute, actor):
-    """The receipt held back while the dispute was open is issued now, as wished."""
+    """The receipt voided or held back while the dispute was open is issued now."""
     donation = dispute.payment.donation
     try:
         with db.session.begin_nested():
-            receipt = issuing.issue_after_payment(donation=donation, actor=actor)
-            if receipt is not None:
-                receipt_mail.queue_receipt_mail(receipt)
+            db.session.expire(dispute.payment, ["disputes"])
+            restore_after_dispute(donation=donation, actor=actor)
     except FundError as err:
         log.error("receipt for donation %s not issued after its dispute was won: %s",
                   donation.id, err.message)

@@ -13,11 +13,18 @@ Backends (``RECEIPT_STORAGE``):
   ``RECEIPT_S3_ENDPOINT_URL``; credentials as boto3 finds them). Objects are
   written with ``If-None-Match: *`` so an existing key is never overwritten;
   enable Object Lock (compliance mode) on the bucket to make them write-once
-  for the bucket's owner too. The row keeps the key and the SHA-256.
+  for the bucket's owner too. The row keeps the key and the SHA-256. The key
+  is the receipt's number, the file's kind and its hash, so bytes of another
+  render never meet it. An object is written inside the transaction that
+  issues the receipt; if that transaction (or the savepoint it was written
+  in) rolls back, the objects it wrote are deleted again (`_forget_written`),
+  so no orphan stays in the bucket for a receipt that does not exist.
 
 A mismatch between the bytes and their SHA-256 (or the receipt row's) refuses
-the download (`FileTampered`), writes an audit entry and shows on the office
-dashboard under "Needs a person" (`mismatches`).
+the download (`FileTampered`), writes an audit entry, shows on the office
+dashboard under "Needs a person" (`mismatches`) and mails the office
+(RECEIPT_ALERT_EMAIL, else FUND_CONTACT_EMAIL) once per receipt, however
+often the download is tried again.
 """
 from __future__ import annotations
 
@@ -28,8 +35,10 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from fund.core import audit, clock
+from fund.core import audit, clock, mail
 from fund.core.errors import FundError, ReceiptUnavailable
 from fund.core.extensions import db
 from fund.receipts.models import ReceiptFile, ReceiptStatus
@@ -37,6 +46,9 @@ from fund.receipts.models import ReceiptFile, ReceiptStatus
 log = logging.getLogger(__name__)
 
 MISMATCH_ACTION = "receipt.file_mismatch"
+# The office's mail about a mismatch, and the audit entry that says it went (once a receipt).
+ALERT_KIND = "receipt_file_alert"
+ALERTED_ACTION = "receipt.file_mismatch_mailed"
 
 
 class FileTampered(ReceiptUnavailable):
@@ -65,8 +77,9 @@ class DatabaseStorage:
 
     name = "db"
 
-    def put(self, row: ReceiptFile, data: bytes) -> None:
+    def put(self, row: ReceiptFile, data: bytes) -> bool:
         row.data = data
+        return False  # nothing outside the transaction to clean up
 
     def get(self, row: ReceiptFile) -> bytes:
         return row.data or b""
@@ -97,22 +110,29 @@ class S3Storage:
         return (f"{self.prefix}{receipt.series_year}/{receipt.number}-{row.kind}-"
                 f"{row.sha256[:16]}.pdf")
 
-    def put(self, row: ReceiptFile, data: bytes) -> None:
+    def put(self, row: ReceiptFile, data: bytes) -> bool:
+        """Write the object once; True if this call created it, False if it was there."""
         key = self.key(row)
         try:
             # Never overwrite: a second write of the same key is refused by the bucket.
             self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
                                    ContentType="application/pdf", IfNoneMatch="*",
                                    ChecksumAlgorithm="SHA256")
+            created = True
         except Exception:
-            # Already there from a rolled-back attempt: fine if it is these very bytes.
+            # Already there (a killed attempt's object): fine if it is these very bytes.
             try:
                 existing = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             except Exception:
                 existing = None
             if existing != data:
                 raise
+            created = False
         row.location = f"s3://{self.bucket}/{key}"
+        return created
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def get(self, row: ReceiptFile) -> bytes:
         bucket, _, key = row.location.removeprefix("s3://").partition("/")
@@ -168,10 +188,55 @@ def keep(receipt, data: bytes, kind=None) -> str:
     store = backend()
     row = ReceiptFile(receipt=receipt, receipt_id=receipt.id, kind=kind, sha256=digest(data),
                       size=len(data), backend=store.name)
-    store.put(row, data)
+    if store.put(row, data):
+        _remember_written(store, row.location.removeprefix(f"s3://{store.bucket}/"))
     db.session.add(row)
     db.session.flush()
     return row.sha256
+
+
+# --- objects written by a transaction that does not commit -------------------------
+
+WRITTEN = "fund.receipts.written_objects"
+
+
+def _remember_written(store, key):
+    """Note an object this transaction (or its innermost savepoint) created."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(WRITTEN, {}).setdefault(transaction, []).append((store, key))
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written(session):
+    written = session.info.get(WRITTEN)
+    if not written:
+        return
+    if not session.in_nested_transaction():
+        session.info.pop(WRITTEN, None)  # committed: the rows now name these objects
+        return
+    # A savepoint released: what it wrote now stands or falls with its parent.
+    savepoint = session.get_nested_transaction()
+    objects = written.pop(savepoint, None)
+    if objects:
+        written.setdefault(savepoint.parent, []).extend(objects)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_written(session, transaction):
+    """A transaction or savepoint ended without committing (rolled back, or the session
+    closed): delete the objects it wrote, which no row will ever name."""
+    written = session.info.get(WRITTEN)
+    if not written:
+        return
+    for store, key in written.pop(transaction, []):
+        try:
+            store.delete(key)
+        except Exception:  # the bucket is down: the orphan stays, named in the log
+            log.exception("receipt object %s left in bucket %s after a rollback", key,
+                          store.bucket)
+    if not written:
+        session.info.pop(WRITTEN, None)
 
 
 # --- serving ---------------------------------------------------------------------
@@ -225,12 +290,54 @@ def refuse(receipt, data, kind=None):
 
 
 def _alert(receipt, kind, row, actual, expected):
-    """An audit entry the office's dashboard shows, kept even though the download fails."""
+    """An audit entry the office's dashboard shows, kept even though the download fails,
+    and the first time for this receipt a mail to the office."""
     log.error("receipt %s: stored %s file has SHA-256 %s, expected %s", receipt.number, kind,
               actual, row.sha256)
     audit.record(audit.SYSTEM, MISMATCH_ACTION, receipt, number=receipt.number, kind=kind,
                  found=actual, stored=row.sha256, receipt_sha256=expected)
+    _mail_office_once(receipt, kind, actual, row.sha256, expected)
     db.session.commit()
+    mail.deliver_committed()
+
+
+def _mail_office_once(receipt, kind, actual, stored_sha, expected):
+    """Queue the office's mail about this receipt unless one was queued before (no commit)."""
+    from fund.core.models import AuditEntry
+    from fund.receipts.models import Receipt
+
+    # Two refused downloads at once queue one mail: the receipt row orders them.
+    db.session.execute(db.select(Receipt.id).where(Receipt.id == receipt.id).with_for_update())
+    already = db.session.execute(db.select(AuditEntry.id).where(
+        AuditEntry.action == ALERTED_ACTION, AuditEntry.subject_type == "receipt",
+        AuditEntry.subject_id == receipt.id).limit(1)).first()
+    if already is not None:
+        return None
+    cfg = current_app.config
+    to = cfg.get("RECEIPT_ALERT_EMAIL") or cfg["FUND_CONTACT_EMAIL"]
+    base = (cfg.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    body = "\n".join([
+        f"受領証明書 {receipt.number} の保存ファイル（{kind}）が SHA-256 と一致しないため、"
+        "配信を止めました。改ざんまたは保存先の障害の可能性があります。",
+        f"The stored {kind} file of receipt {receipt.number} does not match its SHA-256, "
+        "so it is no longer served. It may have been altered, or the storage is failing.",
+        "",
+        f"見つかった SHA-256 / found:     {actual}",
+        f"保存時の SHA-256 / stored:      {stored_sha}",
+        f"受領証明書の SHA-256 / receipt: {expected or ''}",
+        "",
+        "確認し、必要なら再発行してください。 Check it and reissue if needed:",
+        f"{base}/office/receipts/{receipt.id}",
+        "",
+        "この受領証明書について、このメールは一度だけ送られます（以後の拒否は監査ログに記録）。",
+        "This mail is sent once for this receipt; later refusals are in the audit log.",
+    ])
+    message = mail.queue(
+        to=to, kind=ALERT_KIND, body=body,
+        subject=f"[QST未来基金] 受領証明書 {receipt.number}: SHA-256 不一致 / "
+                f"receipt {receipt.number}: stored file fails its SHA-256 check")
+    audit.record(audit.SYSTEM, ALERTED_ACTION, receipt, number=receipt.number, to=to)
+    return message
 
 
 def mismatches(now=None, days=30):

@@ -28,19 +28,27 @@ def _clean(value):
     return unicodedata.normalize("NFKC", value).strip() or None
 
 
-class Number(fields.Integer):
-    """A whole number from a form or query string; blank means not given."""
+class _StaffTyped:
+    """What every staff field shares: the value is cleaned first (_clean), and a blank
+    field is not given (None) unless the field is required."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *args, **kwargs):
         if not kwargs.get("required"):
             kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        kwargs.setdefault("validate", validate.Range(min=0, error=_l("Enter a number of 0 or more.")))
-        kwargs.setdefault("error_messages", {"invalid": _l("Enter a number.")})
-        super().__init__(strict=False, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
         return super().deserialize(_clean(value), attr, data, **kwargs)
+
+
+class Number(_StaffTyped, fields.Integer):
+    """A whole number from a form or query string; blank means not given."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=0, error=_l("Enter a number of 0 or more.")))
+        kwargs.setdefault("error_messages", {"invalid": _l("Enter a number.")})
+        super().__init__(strict=False, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not str(value).isdigit():
@@ -48,30 +56,16 @@ class Number(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Choice(fields.String):
+class Choice(_StaffTyped, fields.String):
     """One of `choices`; blank means not given."""
 
     def __init__(self, choices, **kwargs):
-        kwargs.setdefault("load_default", None)
-        kwargs.setdefault("allow_none", True)
         super().__init__(validate=validate.OneOf(choices, error=_l("Choose one of: {choices}.")),
                          **kwargs)
 
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(_clean(value), attr, data, **kwargs)
 
-
-class Yen(fields.Field):
+class Yen(_StaffTyped, fields.Field):
     """Whole yen as staff type it ("3000", "3,000", "¥3,000", "３０００"); blank is not given."""
-
-    def __init__(self, **kwargs):
-        if not kwargs.get("required"):
-            kwargs.setdefault("load_default", None)
-        kwargs.setdefault("allow_none", True)
-        super().__init__(**kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(_clean(value), attr, data, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -80,19 +74,11 @@ class Yen(fields.Field):
             raise ValidationError(str(_l("Enter the amount in whole yen, e.g. 3000."))) from err
 
 
-class Moment(fields.Field):
+class Moment(_StaffTyped, fields.Field):
     """A moment in Japan time as staff type it (2026-12-01 18:00, 2026-12-01T18:00, or a day,
     meaning 00:00); returned in UTC. Blank is not given."""
 
     PATTERN = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("load_default", None)
-        kwargs.setdefault("allow_none", True)
-        super().__init__(**kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(_clean(value), attr, data, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         found = self.PATTERN.fullmatch(str(value))
@@ -118,18 +104,9 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
-class Day(fields.Field):
+class Day(_StaffTyped, fields.Field):
     """A date as the office writes it: 2026/04/01, 2026-04-01, ２０２６年４月１日, 令和8年4月1日,
     R8.4.1; blank is not given."""
-
-    def __init__(self, **kwargs):
-        if not kwargs.get("required"):
-            kwargs.setdefault("load_default", None)
-        kwargs.setdefault("allow_none", True)
-        super().__init__(**kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(_clean(value), attr, data, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:

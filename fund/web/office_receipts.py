@@ -1,5 +1,6 @@
 """Office receipt work: find a receipt, void it with a reason (as not eligible: the gift
-is marked "no receipt"), reissue it with a reason, issue one that is missing, send the
+is marked "no receipt"), mark one gift of an annual summary not eligible (the summary is
+reissued without it), reissue it with a reason, issue one that is missing, send the
 link again, issue an annual summary, lift a gift's "no receipt" mark."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
@@ -67,6 +68,23 @@ def void(receipt_id):
     flash(f"Receipt {receipt.number} is void; the donor was told why."
           + (" The gift is marked \"no receipt\"." if ineligible else ""))
     return redirect(url_for(".detail", receipt_id=receipt.id))
+
+
+@bp.post("/<int:receipt_id>/gifts/<int:donation_id>/not-eligible")
+def gift_not_eligible(receipt_id, donation_id):
+    """One gift of an annual summary is not eligible: reissue the summary without it."""
+    summary = _receipt(receipt_id)
+    donation = db.session.get(Donation, donation_id) or abort(404)
+    new = receipt_office.not_eligible_in_summary(
+        summary=summary, donation=donation, reason=request.form.get("reason", ""),
+        actor=_actor())
+    if new is None:
+        flash(f"Receipt {summary.number} is void (its only gift is not eligible); the "
+              "donor was told why.")
+        return redirect(url_for(".detail", receipt_id=summary.id))
+    flash(f"Gift #{donation.id} is marked \"no receipt\"; the summary was reissued "
+          f"without it as {new.number} and the donor was sent the new link.")
+    return redirect(url_for(".detail", receipt_id=new.id))
 
 
 @bp.post("/<int:receipt_id>/reissue")

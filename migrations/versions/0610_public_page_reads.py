@@ -3,13 +3,13 @@ scope_total (`named`, filled from scope_supporter), and partial indexes on the g
 carry a message a page may show.
 
 Revision ID: 0610_public_page_reads
-Revises: 0410_gift_fact_donor_totals
+Revises: 0420_receipt_hold_annual
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0610_public_page_reads"
-down_revision = "0410_gift_fact_donor_totals"
+down_revision = "0420_receipt_hold_annual"
 branch_labels = None
 depends_on = None
 

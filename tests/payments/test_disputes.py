@@ -73,3 +73,25 @@ def test_fee_net_and_settlement_date_are_stored_and_shown(client, ctx, fake, off
     page = client.get(f"/office/donations/{payment.donation_id}").get_data(as_text=True)
     assert 'class="num fee">¥180<' in page and 'class="num net">¥4,820<' in page
     assert 'class="settles">2026-06-02<' in page  # 1780000000 + 4 days, in JST
+
+
+def test_a_chargeback_voids_the_receipt_through_the_webhook_and_won_reissues_it(client, ctx,
+                                                                                 fake):
+    from fund.receipts import issuing
+    from fund.receipts.models import Receipt
+
+    gift = paid_gift(client, fake).donation
+    receipt = issuing.covering_receipt(gift)
+    assert receipt is not None and receipt.status == "valid"
+    fake.disputes["dp_r"] = stripe_fake.dispute("dp_r", "ch_fake_1", "pi_fake_1", 5000)
+    send(client, "evt_r1", "charge.dispute.created", {"id": "dp_r", "object": "dispute"})
+    db.session.expire_all()
+    assert receipt.status == "void" and receipt.void_reason == issuing.DISPUTE_REASON
+    assert issuing.covering_receipt(gift) is None
+    fake.disputes["dp_r"]["status"] = "won"
+    send(client, "evt_r2", "charge.dispute.closed", {"id": "dp_r", "object": "dispute"})
+    send(client, "evt_r3", "charge.dispute.closed", {"id": "dp_r", "object": "dispute"})
+    db.session.expire_all()
+    new = issuing.covering_receipt(gift)
+    assert new.number == receipt.number + "-2" and new.replaces_id == receipt.id
+    assert db.session.query(Receipt).count() == 2

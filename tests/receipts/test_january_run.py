@@ -167,3 +167,24 @@ def test_office_starts_the_run_and_sees_its_progress(client, ctx, sign_in):
     page = client.get("/office/receipts/runs").get_data(as_text=True)
     assert 'data-run="january-2026"' in page and "3 / 3 (100%)" in page
     assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 3
+
+
+@pytest.mark.usefixtures("after_year_end")
+def test_the_run_renders_its_batches_on_worker_processes_with_the_same_bytes(
+        app, ctx, monkeypatch):
+    from fund.receipts import pdf, storage
+    app.config["RECEIPT_WORKERS"] = 2
+    _supporters(4)
+    pools = []
+    real_render = pdf.Renderer.render
+
+    def render(self, receipts):
+        pools.append(self.pool is not None)
+        return real_render(self, receipts)
+
+    monkeypatch.setattr(pdf.Renderer, "render", render)
+    row = january.run(year=2026, batch=2)
+    assert (row.state, row.issued) == ("done", 4)
+    assert pools == [True, True]  # two batches, each on the run's two workers
+    for summary in db.session.execute(db.select(Receipt)).scalars():
+        assert storage.read(summary) == issuing.render(summary)  # as rendered alone, here

@@ -196,7 +196,6 @@ def test_every_receipt_prints_a_qr_code_of_its_signed_verification_url(ctx):
     data = receipts.pdf_bytes(receipt)
     assert "有効性を確認" in "".join(pdf_text(data).split())
     assert receipts.pdf_bytes(receipt) == data  # the QR keeps the bytes deterministic
-    open("/tmp/rr/receipt.pdf", "wb").write(data)
 
 
 def test_the_verification_page_shows_status_and_nothing_about_the_donor(client, ctx):

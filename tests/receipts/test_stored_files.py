@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from fund.core.extensions import db
-from fund.core.models import AuditEntry
+from fund.core.models import AuditEntry, OutboundEmail
 from fund.receipts import issuing as receipts
 from fund.receipts import links, storage
 from fund.receipts.models import Receipt, ReceiptFile
@@ -80,6 +80,49 @@ def test_tampered_bytes_are_refused_and_the_office_is_told(client, sign_in):
     assert client.get(f"/office/receipts/{receipt.id}.pdf").status_code == 503
 
 
+def _office_alerts():
+    return db.session.execute(db.select(OutboundEmail).filter_by(kind=storage.ALERT_KIND)
+                              .order_by(OutboundEmail.id)).scalars().all()
+
+
+def _forge(receipt):
+    row = storage.stored(receipt)
+    _behind_the_triggers("UPDATE receipt_file SET data = :data WHERE id = :id",
+                         data=row.data.replace(b"%%EOF", b"%%EOF\n% forged"), id=row.id)
+
+
+def test_a_mismatch_mails_the_office_once_per_receipt(client, app, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "RECEIPT_ALERT_EMAIL", "office-alerts@qst.example")
+    first = _issue(paid_gift(donor(name="量子 花子")))
+    second = _issue(paid_gift(donor(name="量子 次郎")))
+    for receipt in (first, second):
+        _forge(receipt)
+    for _ in range(3):  # the donor tries again and again
+        assert client.get(f"/r/{links.receipt_token(first)}").status_code == 503
+    sign_in("accountant")
+    assert client.get(f"/accountant/receipts/{first.id}.pdf").status_code == 503
+    alert, = _office_alerts()
+    assert alert.to_address == "office-alerts@qst.example" and alert.donor_id is None
+    assert first.number in alert.subject and "SHA-256" in alert.subject
+    assert first.sha256 in alert.body and f"/office/receipts/{first.id}" in alert.body
+    assert alert.status in ("sent", "logged")  # delivered, not left in the outbox
+    # Each receipt once: another tampered receipt is its own alert.
+    assert client.get(f"/accountant/receipts/{second.id}.pdf").status_code == 503
+    assert second.number in _office_alerts()[1].subject
+    assert len(_office_alerts()) == 2
+    # Every refusal is still in the audit log.
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == storage.MISMATCH_ACTION)) == 5
+
+
+def test_the_office_address_defaults_to_the_contact_address(ctx, app):
+    receipt = _issue(paid_gift())
+    _forge(receipt)
+    with pytest.raises(storage.FileTampered):
+        receipts.pdf_bytes(receipt)
+    assert _office_alerts()[0].to_address == app.config["FUND_CONTACT_EMAIL"]
+
+
 def test_a_void_is_its_own_stamped_document_and_the_issued_file_stays(ctx):
     receipt = _issue(paid_gift(donor(name="量子 花子")))
     issued = storage.stored(receipt, "issued").data
@@ -135,6 +178,78 @@ class FakeBucket:
 
     def get_object(self, *, Bucket, Key):
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+    def delete_object(self, *, Bucket, Key):
+        self.calls.append(("delete", Bucket, Key))
+        self.objects.pop((Bucket, Key), None)
+
+
+@pytest.fixture
+def bucket(app, monkeypatch):
+    """RECEIPT_STORAGE=s3 on the FakeBucket."""
+    fake = FakeBucket()
+    monkeypatch.setitem(app.config, "RECEIPT_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "RECEIPT_S3_BUCKET", "receipts-test")
+    monkeypatch.setattr(storage, "_s3", lambda b, p, e: storage.S3Storage(
+        bucket=b, prefix=p, client=fake))
+    return fake
+
+
+def _keys(bucket):
+    return sorted(key for _, key in bucket.objects)
+
+
+def test_a_rolled_back_payment_leaves_no_object_in_the_bucket(ctx, bucket):
+    gift = paid_gift(donor(name="量子 花子"))
+    receipt = receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    key = storage.stored(receipt).location.removeprefix("s3://receipts-test/")
+    assert _keys(bucket) == [key]
+    db.session.rollback()  # the payment's transaction fails after the receipt was stored
+    assert _keys(bucket) == [] and ("delete", "receipts-test", key) in bucket.calls
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 0
+
+    # Issued again (the number came back to the series): written anew and kept.
+    again = _issue(paid_gift(donor(name="量子 花子")))
+    assert again.number == receipt.number
+    assert _keys(bucket) == [storage.stored(again).location.removeprefix("s3://receipts-test/")]
+    assert hashlib.sha256(receipts.pdf_bytes(again)).hexdigest() == again.sha256
+
+
+def test_a_rolled_back_savepoint_deletes_only_what_it_wrote(ctx, bucket):
+    receipt = _issue(paid_gift())
+    issued = _keys(bucket)
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():  # as a receiver does inside a refund's transaction
+            receipts.mark_void(receipt, "テスト", ACTOR)
+            assert len(bucket.objects) == 2
+            raise RuntimeError("the receiver failed")
+    assert _keys(bucket) == issued
+    with db.session.begin_nested():  # a savepoint that is released: its object stays …
+        receipts.mark_void(receipt, "テスト", ACTOR)
+    db.session.commit()  # … once the transaction commits
+    assert len(bucket.objects) == 2 and storage.stored(receipt, "void") is not None
+    assert hashlib.sha256(receipts.pdf_bytes(receipt)).hexdigest() == receipt.void_sha256
+
+
+def test_a_session_closed_without_commit_deletes_its_objects(ctx, bucket):
+    receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR)
+    assert len(bucket.objects) == 1
+    db.session.close()  # a request torn down after an error nobody rolled back
+    assert bucket.objects == {}
+
+
+def test_an_object_the_transaction_did_not_write_is_not_deleted(ctx, bucket):
+    gift = paid_gift()
+    receipt = receipts.issue_for_donation(donation=gift, actor=ACTOR)
+    kept = dict(bucket.objects)
+    db.session.commit()
+    # A leftover with the very bytes a later attempt writes (a killed process's object)
+    # is accepted by that attempt and left alone when it rolls back.
+    row = storage.stored(receipt)
+    s3 = storage.S3Storage(bucket="receipts-test", prefix="receipts/", client=bucket)
+    assert s3.put(row, bucket.objects[next(iter(bucket.objects))]) is False
+    db.session.rollback()
+    assert bucket.objects == kept
 
 
 def test_the_s3_backend_keeps_the_bytes_in_the_bucket(ctx, app, monkeypatch):

@@ -116,6 +116,7 @@ MATRIX = {
     "office_receipts.runs": (OFFICE, "/office/receipts/runs"),
     "office_receipts.start_january": (OFFICE, "/office/receipts/runs/january"),
     "office_receipts.lift_no_receipt": (OFFICE, "/office/receipts/donations/1/lift-no-receipt"),
+    "office_receipts.gift_not_eligible": (OFFICE, "/office/receipts/1/gifts/1/not-eligible"),
     "office_receipts.holds": (OFFICE, "/office/receipts/holds"),
     "office_receipts.release_hold": (OFFICE, "/office/receipts/holds/1/release"),
     "office_money.index": (OFFICE, "/office/money/"),
