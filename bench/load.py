@@ -259,7 +259,8 @@ def donation(stack, tokens, posted):
                 "destination": "general", "amount_choice": "5000", "amount_other": "",
                 "donor_kind": "individual", "name": "負荷 試験", "name_kana": "フカ シケン",
                 "email": f"load-{uuid.uuid4().hex[:10]}@bench.example", "postal_code": "",
-                "address": "", "phone": "", "message": ""}
+                "prefecture": "", "city": "", "street": "", "phone": "", "message": "",
+                "agree_privacy": "y"}
         t = time.perf_counter()
         async with state["http"].post(stack.url + "/donate", data=form, headers=headers,
                                       allow_redirects=False) as response:
