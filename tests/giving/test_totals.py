@@ -49,8 +49,14 @@ def _take_back(payment, amount, how):
 
 def _snapshot():
     db.session.expire_all()
-    return ({(t.scope, t.scope_id): (t.raised, t.supporters)
-             for t in db.session.query(ScopeTotal) if t.raised or t.supporters},
+    kept = {(t.scope, t.scope_id): (t.raised, t.supporters, t.named)
+            for t in db.session.query(ScopeTotal) if t.raised or t.supporters}
+    # The 芳名録's named count is kept too: it equals the supporters the listing names.
+    for (scope, scope_id), (_, _, named) in kept.items():
+        assert named == db.session.query(ScopeSupporter).filter(
+            ScopeSupporter.scope == scope, ScopeSupporter.scope_id == scope_id,
+            ScopeSupporter.published.is_(True), ScopeSupporter.net > 0).count()
+    return (kept,
             {(s.scope, s.scope_id, s.donor_id): (s.net, s.published)
              for s in db.session.query(ScopeSupporter) if s.net > 0})
 

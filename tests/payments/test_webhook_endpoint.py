@@ -78,3 +78,9 @@ def test_unknown_types_and_objects_are_acknowledged(client, ctx):
                                     {"id": "pi_never_seen", "object": "payment_intent"}), WEBHOOK_SECRET)
     assert unknown.status_code == 200 and unknown.get_json()["outcome"] == "unknown_object"
     assert db.session.query(StripeEvent).count() == 2
+    db.session.expire_all()
+    assert {e.stripe_event_id: e.outcome for e in db.session.query(StripeEvent)} == {
+        "evt_x1": "ignored", "evt_x2": "unknown_object"}
+    again = deliver(client, event("evt_x2", "payment_intent.succeeded",
+                                  {"id": "pi_never_seen", "object": "payment_intent"}), WEBHOOK_SECRET)
+    assert again.status_code == 200 and again.get_json()["outcome"] == "duplicate"
