@@ -18,6 +18,7 @@ from fund.core import clock
 from fund.donors.models import Donor
 from fund.giving import totals
 from fund.giving.models import Donation, Pledge
+from fund.office import facts
 from fund.office.models import GiftFact
 from fund.receipts.models import Receipt, ReceiptStatus
 
@@ -91,6 +92,7 @@ def merge(*, kept, merged, actor, lang):
                                     .execution_options(synchronize_session=False))
         moved[model.__tablename__] = result.rowcount
     totals.donor_merged(kept_id=kept.id, merged_id=merged.id)
+    facts.recount_donors((kept.id, merged.id))  # the bulk UPDATE above is noted by no flush
     kept.wants_news = kept.wants_news and merged.wants_news
     kept.wants_reports = kept.wants_reports and merged.wants_reports
     kept.publish_name = kept.publish_name and merged.publish_name

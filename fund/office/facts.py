@@ -1,10 +1,11 @@
-"""Keeping GiftFact and MonthTotal true, in the transaction that changes a gift.
+"""Keeping GiftFact, MonthTotal and DonorTotal true, in the transaction that changes a gift.
 
 Whatever changes a donation, a payment, a refund or a dispute (a webhook, the
 office, stripe-sync, a merge) goes through the ORM. After each flush the
 touched gifts are noted; just before the commit their facts are computed
 again from the payment rows by one SQL definition (`fact_select`) and the
-monthly totals move by the difference. Recomputing is idempotent, so a gift
+monthly and per-donor totals move by the difference (a merge of donors, which moves
+gifts by a bulk UPDATE, sums its two donors again: `recount_donors`). Recomputing is idempotent, so a gift
 noted twice, or in a savepoint that was rolled back, is still right.
 `rebuild()` recomputes everything with the same definition.
 """
@@ -18,13 +19,14 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.office.models import GiftFact, MonthTotal
+from fund.office.models import DonorTotal, GiftFact, MonthTotal
 from fund.payments.models import (DISPUTE_OPEN_STATES, Dispute, DisputeState, Payment,
                                   PaymentState, Refund, RefundState)
 
 NOTED = "fund.office.noted"
 FAILED_STATES = (PaymentState.FAILED, PaymentState.CANCELED, PaymentState.EXPIRED)
 MONEY = ("gifts", "received", "refunded", "lost", "fees")
+DONOR_MONEY = ("gifts", "paid", "refunded", "lost", "fee", "net")
 
 
 class jst_month(FunctionElement):
@@ -140,8 +142,48 @@ def _upsert_totals(session, deltas):
             set_={name: table.c[name] + statement.excluded[name] for name in MONEY}))
 
 
+def _donor_contribution(row):
+    """What a fact adds to its donor's DonorTotal: every fact counts, received or not."""
+    return row["donor_id"], [1] + [row[name] for name in DONOR_MONEY[1:]]
+
+
+def _upsert_donor_totals(session, deltas):
+    table = DonorTotal.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for donor_id, amounts in sorted(deltas.items()):  # a fixed order: no deadlock
+        if not any(amounts):
+            continue
+        statement = insert(table).values(donor_id=donor_id, **dict(zip(DONOR_MONEY, amounts)))
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["donor_id"],
+            set_={name: table.c[name] + statement.excluded[name] for name in DONOR_MONEY}))
+
+
+def donor_totals_select(donor_ids=None):
+    """DonorTotal's rows grouped from GiftFact (what `rebuild`, a merge and the backfill
+    write), for every donor with a gift or only these."""
+    fact = GiftFact.__table__.c
+    statement = db.select(fact.donor_id, func.count(),
+                          *[func.sum(fact[name]) for name in DONOR_MONEY[1:]])
+    if donor_ids is not None:
+        statement = statement.where(fact.donor_id.in_(sorted(donor_ids)))
+    return statement.group_by(fact.donor_id)
+
+
+def recount_donors(donor_ids, session=None):
+    """Sum these donors' DonorTotal again from their GiftFact rows (after a merge moved
+    gifts by a bulk UPDATE, which no flush notes). No commit."""
+    session = session or db.session
+    ids = sorted(set(donor_ids))
+    table = DonorTotal.__table__
+    session.execute(table.delete().where(table.c.donor_id.in_(ids)))
+    session.execute(table.insert().from_select(["donor_id", *DONOR_MONEY],
+                                               donor_totals_select(ids)))
+
+
 def refresh(donation_ids, session=None):
-    """Recompute the facts of these gifts and move the monthly totals (no commit)."""
+    """Recompute the facts of these gifts and move the monthly and donor totals (no commit)."""
     session = session or db.session
     ids = sorted({i for i in donation_ids if i is not None})
     if not ids:
@@ -150,8 +192,12 @@ def refresh(donation_ids, session=None):
     old = session.execute(db.select(table).where(table.c.donation_id.in_(ids))).mappings().all()
     new = session.execute(fact_select(ids)).mappings().all()
     deltas = defaultdict(lambda: [0] * len(MONEY))
+    donor_deltas = defaultdict(lambda: [0] * len(DONOR_MONEY))
     for rows, sign in ((old, -1), (new, 1)):
         for row in rows:
+            donor_id, amounts = _donor_contribution(row)
+            donor_deltas[donor_id] = [total + sign * amount for total, amount
+                                      in zip(donor_deltas[donor_id], amounts)]
             found = _contribution(row)
             if found:
                 key, amounts = found
@@ -161,15 +207,19 @@ def refresh(donation_ids, session=None):
         session.execute(table.insert(), [{name: row[name] for name in FACT_COLUMNS}
                                          for row in new])
     _upsert_totals(session, deltas)
+    _upsert_donor_totals(session, donor_deltas)
 
 
 def rebuild():
-    """Recompute every fact and monthly total from the payments; commits."""
+    """Recompute every fact, monthly total and donor total from the payments; commits."""
+    db.session.execute(DonorTotal.__table__.delete())
     db.session.execute(MonthTotal.__table__.delete())
     db.session.execute(GiftFact.__table__.delete())
     db.session.execute(GiftFact.__table__.insert().from_select(FACT_COLUMNS, fact_select()))
     db.session.execute(MonthTotal.__table__.insert().from_select(
         ["month", "scope", "scope_id", "method"] + list(MONEY), monthly_select()))
+    db.session.execute(DonorTotal.__table__.insert().from_select(
+        ["donor_id", *DONOR_MONEY], donor_totals_select()))
     db.session.info.pop(NOTED, None)
     db.session.commit()
 

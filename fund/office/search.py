@@ -25,7 +25,7 @@ from fund.donors import names
 from fund.donors.models import Donor
 from fund.giving import reference
 from fund.giving.models import Donation, OfflineGift
-from fund.office.models import FACT_STATUSES, GiftFact, MonthTotal
+from fund.office.models import FACT_STATUSES, DonorTotal, GiftFact, MonthTotal
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt, ReceiptLine
 
@@ -361,6 +361,24 @@ def _kept_totals(filters):
     return totals
 
 
+def _only_donors(filters, found):
+    """Whether the list is exactly every gift of the donors found: words that only name
+    donors, and no status, destination, method or date."""
+    return (found.donors is not None and not found.gifts and not filters.status
+            and not filters.destination and not filters.method and window(filters) == (None, None))
+
+
+def _donor_totals(donor_ids):
+    """The kept DonorTotal rows of these donors, summed (fund.office.facts keeps them)."""
+    row = db.session.execute(db.select(
+        *[func.coalesce(func.sum(getattr(DonorTotal, name)), 0)
+          for name in ("gifts", "paid", "refunded", "lost", "fee", "net")])
+        .where(_in(DonorTotal.donor_id, donor_ids))).one()
+    result = Totals()
+    _add(result, row)
+    return result
+
+
 def totals(filters, found=None):
     """Count and sums of every gift that matches (not only this page)."""
     if not filters.q and not filters.status:
@@ -369,6 +387,8 @@ def totals(filters, found=None):
         found = resolve(filters.q)
     if found.nothing:
         return Totals()
+    if _only_donors(filters, found):
+        return _donor_totals(found.donors)
     result = Totals()
     _add(result, db.session.execute(_fact_sums(conditions(filters, found))).one())
     return result

@@ -13,12 +13,12 @@ it (tests/db/test_ledger_backfill.py upgrades through it with gifts and fails
 otherwise).
 
 Revision ID: 0111_ledger_backfill
-Revises: 0610_public_page_reads
+Revises: 0620_donor_totals
 """
 from alembic import op
 
 revision = "0111_ledger_backfill"
-down_revision = "0610_public_page_reads"
+down_revision = "0620_donor_totals"
 branch_labels = None
 depends_on = None
 

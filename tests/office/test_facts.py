@@ -1,4 +1,4 @@
-"""The office's kept facts and monthly totals agree with the payments, whatever happens."""
+"""The office's kept facts, monthly and donor totals agree with the payments, whatever happens."""
 from datetime import date, datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.office import facts
-from fund.office.models import GiftFact, MonthTotal
+from fund.core import audit
+from fund.office import donor_merge, facts
+from fund.office.models import DonorTotal, GiftFact, MonthTotal
 from tests.factories import (CampaignFactory, DisputeFactory, DonationFactory, DonorFactory,
                              PaymentFactory, RefundFactory, paid_gift)
 from tests.support.tables import empty_tables
@@ -23,6 +24,27 @@ def _totals():
     return {(t.month, t.scope, t.scope_id, t.method): (t.gifts, t.received, t.refunded, t.lost,
                                                        t.fees)
             for t in db.session.query(MonthTotal) if t.gifts or t.received}
+
+
+def _donor_totals():
+    """The kept DonorTotal rows (those with a gift) as (count, paid, refunded, lost, fee, net)."""
+    db.session.expire_all()
+    return {t.donor_id: (t.gifts, t.paid, t.refunded, t.lost, t.fee, t.net)
+            for t in db.session.query(DonorTotal) if t.gifts}
+
+
+def _summed_by_donor():
+    """The same, summed from the gifts themselves (Donation's own properties, not GiftFact)."""
+    db.session.expire_all()
+    sums = {}
+    for gift in db.session.query(Donation):
+        row = sums.setdefault(gift.donor_id, [0] * 6)
+        for i, value in enumerate((1, gift.paid_amount, gift.refunded_amount,
+                                   gift.disputed_lost_amount,
+                                   sum(p.fee or 0 for p in gift.payments
+                                       if p.state == "succeeded"), gift.net_amount)):
+            row[i] += value
+    return {donor_id: tuple(row) for donor_id, row in sums.items()}
 
 
 def _agrees(gift, fact):
@@ -118,5 +140,40 @@ def test_kept_totals_equal_a_rebuild(ctx, steps):
     kept = _totals()
     for gift in db.session.query(Donation):
         _agrees(gift, _facts()[gift.id])
+    by_donor = _donor_totals()
+    assert by_donor == _summed_by_donor()
     facts.rebuild()
     assert _totals() == kept
+    assert _donor_totals() == by_donor
+
+
+def test_donor_totals_follow_pay_refund_dispute_merge_and_rebuild(ctx):
+    first, second = DonorFactory(), DonorFactory()
+    a = paid_gift(first, amount=5000)
+    b = paid_gift(second, amount=8000)
+    pending = DonationFactory(amount=3000, donor=second)
+    PaymentFactory(donation=pending, state="requires_action", succeeded_at=None)
+    db.session.commit()
+    assert _donor_totals()[first.id][:3] == (1, 5000, 0)
+    assert _donor_totals()[second.id][:3] == (2, 8000, 0)
+    RefundFactory(payment=a.payments[0], amount=1500)
+    DisputeFactory(payment=b.payments[0], amount=8000, state="lost")
+    db.session.commit()
+    assert _donor_totals() == _summed_by_donor()
+    assert _donor_totals()[first.id][:3] == (1, 5000, 1500)
+    assert _donor_totals()[second.id][3] == 8000
+    later = DonationFactory(amount=2000, donor=second)
+    PaymentFactory(donation=later, succeeded_at=datetime(2026, 7, 1, tzinfo=timezone.utc))
+    db.session.commit()
+    assert _donor_totals() == _summed_by_donor()
+
+    donor_merge.merge(kept=db.session.get(type(first), first.id),
+                      merged=db.session.get(type(second), second.id),
+                      actor=audit.SYSTEM, lang="en")
+    kept = _donor_totals()
+    assert second.id not in kept and kept[first.id][0] == 4
+    assert kept == _summed_by_donor()
+    db.session.query(DonorTotal).delete()  # lost, then rebuilt from the payments
+    db.session.commit()
+    facts.rebuild()
+    assert _donor_totals() == kept

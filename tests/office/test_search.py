@@ -162,11 +162,30 @@ def test_the_totals_are_those_of_the_gifts_listed(year_of_gifts):
                     search.Filters(date_from=date(2026, 4, 2), date_to=date(2026, 4, 20)),
                     search.Filters(status="partially_refunded"),
                     search.Filters(status="pending", fiscal_year=2026),
-                    search.Filters(q="example", method="konbini")):
+                    search.Filters(q="example", method="konbini"),
+                    search.Filters(q="example")):
         listed, shown = _listed_totals(filters)
         assert shown == listed, filters
     everything, _shown = _listed_totals(search.Filters())
     assert everything.gifts == 12
+
+
+def test_a_search_that_only_names_donors_totals_their_kept_donor_totals(people):
+    """Read from DonorTotal (every gift of the donors found), equal to the gifts listed;
+    a word that also names gifts, or any filter, totals the gifts themselves."""
+    refund = people["yamamoto"]
+    RefundFactory(payment=refund.payments[0], amount=1200)
+    db.session.commit()
+    for q in ("山", "やま", "example", "ﾔﾏﾀﾞ", "ハヤシ", "yamada-nobody"):
+        filters = search.Filters(q=q)
+        found = search.resolve(q)
+        assert search._only_donors(filters, found) == (not found.nothing), q  # noqa: SLF001
+        listed, shown = _listed_totals(filters)
+        assert shown == listed, q
+    assert not search._only_donors(search.Filters(q="山", method="card"),  # noqa: SLF001
+                                   search.resolve("山"))
+    shown = search.totals(search.Filters(q="山"))
+    assert (shown.gifts, shown.paid, shown.refunded, shown.net) == (2, 8000, 1200, 6800)
 
 
 def test_the_grams_are_those_of_each_word():
