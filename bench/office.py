@@ -170,6 +170,10 @@ def generate(url, donors, gifts):
                    sum(paid), sum(refunded), sum(lost), sum(fee)
             FROM gift_fact WHERE month IS NOT NULL
             GROUP BY 1, 2, 3, 4""")
+        conn.execute("""
+            INSERT INTO donor_total (donor_id, gifts, paid, refunded, lost, fee, net)
+            SELECT donor_id, count(*), sum(paid), sum(refunded), sum(lost), sum(fee), sum(net)
+            FROM gift_fact GROUP BY donor_id""")
         # A receipt for every third paid gift, numbered per calendar year as issuing does.
         conn.execute("""
             INSERT INTO receipt (series_year, sequence, revision, number, kind, status, language,
