@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, any_, func, or_, union_all
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from fund.core import clock, kana
 from fund.core.errors import ValidationFailed
@@ -414,8 +414,13 @@ def search(filters, page=1, page_size=PAGE_SIZE):
         .join(Donor, Donor.id == GiftFact.donor_id)
         .where(GiftFact.donation_id.in_(ids))
         .order_by(GiftFact.at.desc(), GiftFact.donation_id.desc())
-        # The list names each gift's destination: two queries, not one per row.
-        .options(selectinload(Donation.campaign), selectinload(Donation.project))).all()
+        # Only the columns the list shows (not a donor's kept search text and grams, nor a
+        # gift's message), and each gift's destination in two queries, not one per row.
+        .options(load_only(Donation.id, Donation.designation, Donation.campaign_id,
+                           Donation.project_id),
+                 load_only(Donor.id, Donor.kind, Donor.name, Donor.company_name,
+                           Donor.name_kana, Donor.email),
+                 selectinload(Donation.campaign), selectinload(Donation.project))).all()
     return Page(rows=rows, totals=counted, page=page, pages=pages, filters=filters,
                 receipts=receipt_numbers(ids))
 

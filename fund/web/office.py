@@ -75,7 +75,15 @@ def donations():
                                destinations=destination_choices()), err.status
     result = search.search(filters, page=page)
     return render_template("office/donations.html", result=result, error=None, errors={},
-                           args=request.args, destinations=destination_choices())
+                           args=request.args, destinations=destination_choices(),
+                           labels=_row_labels(result))
+
+
+def _row_labels(result):
+    """The word of each status and method on this page, translated once per page."""
+    values = {fact.status for fact, _gift, _donor in result.rows}
+    values |= {fact.method for fact, _gift, _donor in result.rows}
+    return {value: status_label(value) for value in values}
 
 
 @bp.get("/donations.csv")

@@ -68,6 +68,16 @@ def test_a_gift_is_found_by_name_kana_email_phone_receipt_number_and_id(client, 
     assert _ids(_list(client, q="誰もいない")[1]) == []
 
 
+def test_each_row_links_its_gift_and_donor_and_says_its_status_in_words(client, sign_in, gifts):
+    sign_in("office")
+    gift = gifts["refunded"]
+    _response, page = _list(client, status="partially_refunded", lang="ja")
+    row = page.split(f'data-donation="{gift.id}"', 1)[1].split("</tr>", 1)[0]
+    assert f'href="/office/donations/{gift.id}"' in row
+    assert f'href="/office/donors/{gift.donor_id}"' in row
+    assert "一部返金" in row and "partially_refunded" not in row
+
+
 def test_filters_and_the_totals_of_what_is_shown(client, sign_in, gifts):
     sign_in("office")
     _response, page = _list(client, status="partially_refunded")
