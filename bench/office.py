@@ -170,10 +170,14 @@ def generate(url, donors, gifts):
                    sum(paid), sum(refunded), sum(lost), sum(fee)
             FROM gift_fact WHERE month IS NOT NULL
             GROUP BY 1, 2, 3, 4""")
+        # Each donor's kept gift totals, as fund.office.facts keeps them.
         conn.execute("""
-            INSERT INTO donor_total (donor_id, gifts, paid, refunded, lost, fee, net)
-            SELECT donor_id, count(*), sum(paid), sum(refunded), sum(lost), sum(fee), sum(net)
-            FROM gift_fact GROUP BY donor_id""")
+            UPDATE donor SET gift_count = s.n, gift_paid = s.paid, gift_refunded = s.refunded,
+                             gift_lost = s.lost, gift_fee = s.fee, gift_net = s.net
+            FROM (SELECT donor_id, count(*) AS n, sum(paid) AS paid, sum(refunded) AS refunded,
+                         sum(lost) AS lost, sum(fee) AS fee, sum(net) AS net
+                  FROM gift_fact GROUP BY donor_id) s
+            WHERE s.donor_id = donor.id""")
         # A receipt for every third paid gift, numbered per calendar year as issuing does.
         conn.execute("""
             INSERT INTO receipt (series_year, sequence, revision, number, kind, status, language,

@@ -1,4 +1,4 @@
-"""Keeping GiftFact, MonthTotal and DonorTotal true, in the transaction that changes a gift.
+"""Keeping GiftFact, MonthTotal and the donors' gift totals true, in the transaction that changes a gift.
 
 Whatever changes a donation, a payment, a refund or a dispute (a webhook, the
 office, stripe-sync, a merge) goes through the ORM. After each flush the
@@ -19,7 +19,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from fund.core.extensions import db
 from fund.giving.models import Donation
-from fund.office.models import DonorTotal, GiftFact, MonthTotal
+from fund.donors.models import Donor
+from fund.office.models import GiftFact, MonthTotal
 from fund.payments.models import (DISPUTE_OPEN_STATES, Dispute, DisputeState, Payment,
                                   PaymentState, Refund, RefundState)
 
@@ -143,43 +144,38 @@ def _upsert_totals(session, deltas):
 
 
 def _donor_contribution(row):
-    """What a fact adds to its donor's DonorTotal: every fact counts, received or not."""
+    """What a fact adds to its donor's kept totals: every fact counts, received or not."""
     return row["donor_id"], [1] + [row[name] for name in DONOR_MONEY[1:]]
 
 
-def _upsert_donor_totals(session, deltas):
-    table = DonorTotal.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+# DONOR_MONEY's sums as Donor's columns.
+DONOR_COLUMNS = ("gift_count", "gift_paid", "gift_refunded", "gift_lost", "gift_fee", "gift_net")
+
+
+def _move_donor_totals(session, deltas):
+    table = Donor.__table__
     for donor_id, amounts in sorted(deltas.items()):  # a fixed order: no deadlock
         if not any(amounts):
             continue
-        statement = insert(table).values(donor_id=donor_id, **dict(zip(DONOR_MONEY, amounts)))
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["donor_id"],
-            set_={name: table.c[name] + statement.excluded[name] for name in DONOR_MONEY}))
+        session.execute(table.update().where(table.c.id == donor_id).values(
+            {table.c[name]: table.c[name] + amount
+             for name, amount in zip(DONOR_COLUMNS, amounts)}))
 
 
-def donor_totals_select(donor_ids=None):
-    """DonorTotal's rows grouped from GiftFact (what `rebuild`, a merge and the backfill
-    write), for every donor with a gift or only these."""
-    fact = GiftFact.__table__.c
-    statement = db.select(fact.donor_id, func.count(),
-                          *[func.sum(fact[name]) for name in DONOR_MONEY[1:]])
-    if donor_ids is not None:
-        statement = statement.where(fact.donor_id.in_(sorted(donor_ids)))
-    return statement.group_by(fact.donor_id)
-
-
-def recount_donors(donor_ids, session=None):
-    """Sum these donors' DonorTotal again from their GiftFact rows (after a merge moved
-    gifts by a bulk UPDATE, which no flush notes). No commit."""
+def recount_donors(donor_ids=None, session=None):
+    """Sum these donors' (or every donor's) kept totals again from their GiftFact rows
+    (after a merge moved gifts by a bulk UPDATE, which no flush notes). No commit."""
     session = session or db.session
-    ids = sorted(set(donor_ids))
-    table = DonorTotal.__table__
-    session.execute(table.delete().where(table.c.donor_id.in_(ids)))
-    session.execute(table.insert().from_select(["donor_id", *DONOR_MONEY],
-                                               donor_totals_select(ids)))
+    table, fact = Donor.__table__, GiftFact.__table__.c
+    sums = [func.count(), *[func.sum(fact[name]) for name in DONOR_MONEY[1:]]]
+    values = {}
+    for column, summed in zip(DONOR_COLUMNS, sums):
+        values[column] = func.coalesce(db.select(summed).where(fact.donor_id == table.c.id)
+                                       .scalar_subquery(), 0)
+    statement = table.update().values(values)
+    if donor_ids is not None:
+        statement = statement.where(table.c.id.in_(sorted(set(donor_ids))))
+    session.execute(statement)
 
 
 def refresh(donation_ids, session=None):
@@ -207,19 +203,17 @@ def refresh(donation_ids, session=None):
         session.execute(table.insert(), [{name: row[name] for name in FACT_COLUMNS}
                                          for row in new])
     _upsert_totals(session, deltas)
-    _upsert_donor_totals(session, donor_deltas)
+    _move_donor_totals(session, donor_deltas)
 
 
 def rebuild():
-    """Recompute every fact, monthly total and donor total from the payments; commits."""
-    db.session.execute(DonorTotal.__table__.delete())
+    """Recompute every fact, monthly total and donor's gift totals from the payments; commits."""
     db.session.execute(MonthTotal.__table__.delete())
     db.session.execute(GiftFact.__table__.delete())
     db.session.execute(GiftFact.__table__.insert().from_select(FACT_COLUMNS, fact_select()))
     db.session.execute(MonthTotal.__table__.insert().from_select(
         ["month", "scope", "scope_id", "method"] + list(MONEY), monthly_select()))
-    db.session.execute(DonorTotal.__table__.insert().from_select(
-        ["donor_id", *DONOR_MONEY], donor_totals_select()))
+    recount_donors()
     db.session.info.pop(NOTED, None)
     db.session.commit()
 

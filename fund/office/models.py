@@ -67,27 +67,6 @@ class GiftFact(db.Model):
         return f"<GiftFact {self.donation_id} {self.status}>"
 
 
-class DonorTotal(db.Model):
-    """Every gift of one donor, summed: what a search that only names donors totals.
-
-    Exactly GiftFact's rows of that donor (every status, received or not), counted
-    and summed; kept by fund.office.facts in the same transaction as GiftFact, moved
-    by a merge of donors, and rebuilt with it.
-    """
-
-    donor_id = db.Column(db.Integer, db.ForeignKey("donor.id"), primary_key=True,
-                         autoincrement=False)
-    gifts = db.Column(db.Integer, nullable=False, default=0)
-    paid = db.Column(db.BigInteger, nullable=False, default=0)
-    refunded = db.Column(db.BigInteger, nullable=False, default=0)
-    lost = db.Column(db.BigInteger, nullable=False, default=0)
-    fee = db.Column(db.BigInteger, nullable=False, default=0)
-    net = db.Column(db.BigInteger, nullable=False, default=0)
-
-    def __repr__(self):
-        return f"<DonorTotal {self.donor_id} {self.gifts}>"
-
-
 class MonthTotal(db.Model):
     """Gifts received in one month (Japan time), per destination and method.
 

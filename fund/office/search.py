@@ -25,7 +25,7 @@ from fund.donors import names
 from fund.donors.models import Donor
 from fund.giving import reference
 from fund.giving.models import Donation, OfflineGift
-from fund.office.models import FACT_STATUSES, DonorTotal, GiftFact, MonthTotal
+from fund.office.models import FACT_STATUSES, GiftFact, MonthTotal
 from fund.payments.models import Payment
 from fund.receipts.models import Receipt, ReceiptLine
 
@@ -171,13 +171,20 @@ def _word(term):
 class Found:
     """What the search words matched, looked up before the gifts are read.
 
-    `donors` is the donors every word matched (None: no word asks for donors);
+    `donors` is the donors every word matched (None: no word asks for donors) and
+    `donor_totals` their kept gift totals summed (read with them: every gift of theirs);
     `gifts` one set of donation ids per word that also named gifts directly.
     """
 
     donors: frozenset | None = None
+    donor_totals: "Totals | None" = None
     gifts: list = field(default_factory=list)
     nothing: bool = False
+
+
+# Each donor's kept gift totals (fund.office.facts), in Totals' order.
+DONOR_TOTALS = (Donor.gift_count, Donor.gift_paid, Donor.gift_refunded, Donor.gift_lost,
+                Donor.gift_fee, Donor.gift_net)
 
 
 def _ids(statement):
@@ -214,10 +221,15 @@ def resolve(q):
         else:
             return Found(nothing=True)
     if donor_words:
-        found.donors = _ids(db.select(Donor.id).where(*[donor_condition(key)
-                                                        for key in donor_words]))
-        if not found.donors:
+        # The donors with their kept totals, from the rows the lookup reads anyway.
+        rows = db.session.execute(db.select(Donor.id, *DONOR_TOTALS).where(
+            *[donor_condition(key) for key in donor_words])).all()
+        if not rows:
             return Found(nothing=True)
+        columns = list(zip(*rows))
+        found.donors = frozenset(columns[0])
+        found.donor_totals = Totals()
+        _add(found.donor_totals, [sum(column) for column in columns[1:]])
     found.gifts = gift_words
     return found
 
@@ -368,17 +380,6 @@ def _only_donors(filters, found):
             and not filters.destination and not filters.method and window(filters) == (None, None))
 
 
-def _donor_totals(donor_ids):
-    """The kept DonorTotal rows of these donors, summed (fund.office.facts keeps them)."""
-    row = db.session.execute(db.select(
-        *[func.coalesce(func.sum(getattr(DonorTotal, name)), 0)
-          for name in ("gifts", "paid", "refunded", "lost", "fee", "net")])
-        .where(_in(DonorTotal.donor_id, donor_ids))).one()
-    result = Totals()
-    _add(result, row)
-    return result
-
-
 def totals(filters, found=None):
     """Count and sums of every gift that matches (not only this page)."""
     if not filters.q and not filters.status:
@@ -388,7 +389,7 @@ def totals(filters, found=None):
     if found.nothing:
         return Totals()
     if _only_donors(filters, found):
-        return _donor_totals(found.donors)
+        return found.donor_totals
     result = Totals()
     _add(result, db.session.execute(_fact_sums(conditions(filters, found))).one())
     return result

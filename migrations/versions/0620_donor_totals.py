@@ -1,6 +1,7 @@
-"""The office's search totals per donor: donor_total, one row per donor with gifts (their
-count and sums over gift_fact), so a search that only names donors sums a few thousand
-small rows rather than every gift of theirs. Backfilled from gift_fact in one INSERT.
+"""The office's search totals per donor: every donor row carries its gifts' count and sums
+(gift_count, gift_paid, gift_refunded, gift_lost, gift_fee, gift_net, over gift_fact), so a
+search that only names donors reads its totals from the donor rows it finds rather than
+from every gift of theirs. Backfilled from gift_fact in one UPDATE.
 
 Revision ID: 0620_donor_totals
 Revises: 0610_public_page_reads
@@ -13,25 +14,24 @@ down_revision = "0610_public_page_reads"
 branch_labels = None
 depends_on = None
 
+COLUMNS = {"gift_count": ("count(*)", sa.Integer()), "gift_paid": ("sum(paid)", sa.BigInteger()),
+           "gift_refunded": ("sum(refunded)", sa.BigInteger()),
+           "gift_lost": ("sum(lost)", sa.BigInteger()), "gift_fee": ("sum(fee)", sa.BigInteger()),
+           "gift_net": ("sum(net)", sa.BigInteger())}
+
 
 def upgrade():
-    op.create_table(
-        "donor_total",
-        sa.Column("donor_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("gifts", sa.Integer(), nullable=False),
-        sa.Column("paid", sa.BigInteger(), nullable=False),
-        sa.Column("refunded", sa.BigInteger(), nullable=False),
-        sa.Column("lost", sa.BigInteger(), nullable=False),
-        sa.Column("fee", sa.BigInteger(), nullable=False),
-        sa.Column("net", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["donor_id"], ["donor.id"],
-                                name=op.f("fk_donor_total_donor_id_donor")),
-        sa.PrimaryKeyConstraint("donor_id", name=op.f("pk_donor_total")),
-    )
-    op.execute("INSERT INTO donor_total (donor_id, gifts, paid, refunded, lost, fee, net) "
-               "SELECT donor_id, count(*), sum(paid), sum(refunded), sum(lost), sum(fee), "
-               "sum(net) FROM gift_fact GROUP BY donor_id")
+    with op.batch_alter_table("donor") as batch:
+        for name, (_sum, kind) in COLUMNS.items():
+            batch.add_column(sa.Column(name, kind, nullable=False, server_default="0"))
+    sets = ", ".join(f"{name} = s.{name}" for name in COLUMNS)
+    sums = ", ".join(f"{summed} AS {name}" for name, (summed, _kind) in COLUMNS.items())
+    # UPDATE … FROM: PostgreSQL, and SQLite since 3.33.
+    op.execute(f"UPDATE donor SET {sets} FROM (SELECT donor_id, {sums} FROM gift_fact "
+               "GROUP BY donor_id) AS s WHERE s.donor_id = donor.id")
 
 
 def downgrade():
-    op.drop_table("donor_total")
+    with op.batch_alter_table("donor") as batch:
+        for name in reversed(list(COLUMNS)):
+            batch.drop_column(name)

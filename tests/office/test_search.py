@@ -171,7 +171,7 @@ def test_the_totals_are_those_of_the_gifts_listed(year_of_gifts):
 
 
 def test_a_search_that_only_names_donors_totals_their_kept_donor_totals(people):
-    """Read from DonorTotal (every gift of the donors found), equal to the gifts listed;
+    """Read from the donor rows found (every gift of theirs), equal to the gifts listed;
     a word that also names gifts, or any filter, totals the gifts themselves."""
     refund = people["yamamoto"]
     RefundFactory(payment=refund.payments[0], amount=1200)
