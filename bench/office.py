@@ -204,6 +204,9 @@ def generate(url, donors, gifts):
                     AS k FROM receipt) r ON r.k = f.k""")
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
+        # The donors as if their totals had been kept from their first gift: the one
+        # UPDATE above rewrote every row at once, which a live database never does.
+        conn.execute("VACUUM FULL donor")
         conn.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
 

@@ -1,12 +1,13 @@
-"""Keeping GiftFact, MonthTotal and the donors' gift totals true, in the transaction that changes a gift.
+"""Keeping GiftFact, MonthTotal and the donors' gift totals true, in the transaction that
+changes a gift.
 
 Whatever changes a donation, a payment, a refund or a dispute (a webhook, the
 office, stripe-sync, a merge) goes through the ORM. After each flush the
 touched gifts are noted; just before the commit their facts are computed
 again from the payment rows by one SQL definition (`fact_select`) and the
 monthly and per-donor totals move by the difference (a merge of donors, which moves
-gifts by a bulk UPDATE, sums its two donors again: `recount_donors`). Recomputing is idempotent, so a gift
-noted twice, or in a savepoint that was rolled back, is still right.
+gifts by a bulk UPDATE, sums its two donors again: `recount_donors`). Recomputing is
+idempotent, so a gift noted twice, or in a savepoint that was rolled back, is still right.
 `rebuild()` recomputes everything with the same definition.
 """
 from collections import defaultdict
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from fund.core.extensions import db
-from fund.giving.models import Donation
 from fund.donors.models import Donor
+from fund.giving.models import Donation
 from fund.office.models import GiftFact, MonthTotal
 from fund.payments.models import (DISPUTE_OPEN_STATES, Dispute, DisputeState, Payment,
                                   PaymentState, Refund, RefundState)
@@ -167,15 +168,18 @@ def recount_donors(donor_ids=None, session=None):
     (after a merge moved gifts by a bulk UPDATE, which no flush notes). No commit."""
     session = session or db.session
     table, fact = Donor.__table__, GiftFact.__table__.c
-    sums = [func.count(), *[func.sum(fact[name]) for name in DONOR_MONEY[1:]]]
-    values = {}
-    for column, summed in zip(DONOR_COLUMNS, sums):
-        values[column] = func.coalesce(db.select(summed).where(fact.donor_id == table.c.id)
-                                       .scalar_subquery(), 0)
-    statement = table.update().values(values)
-    if donor_ids is not None:
-        statement = statement.where(table.c.id.in_(sorted(set(donor_ids))))
-    session.execute(statement)
+    ids = sorted(set(donor_ids)) if donor_ids is not None else None
+    zero = table.update().values({name: 0 for name in DONOR_COLUMNS})
+    grouped = db.select(fact.donor_id, func.count().label("gift_count"),
+                        *[func.sum(fact[name]).label(column) for name, column
+                          in zip(DONOR_MONEY[1:], DONOR_COLUMNS[1:])])
+    if ids is not None:
+        zero = zero.where(table.c.id.in_(ids))
+        grouped = grouped.where(fact.donor_id.in_(ids))
+    sums = grouped.group_by(fact.donor_id).subquery()
+    session.execute(zero)
+    session.execute(table.update().where(table.c.id == sums.c.donor_id)
+                    .values({name: sums.c[name] for name in DONOR_COLUMNS}))
 
 
 def refresh(donation_ids, session=None):
