@@ -222,8 +222,8 @@ def resolve(q):
             return Found(nothing=True)
     if donor_words:
         # The donors with their kept totals, from the rows the lookup reads anyway.
-        rows = db.session.execute(db.select(Donor.id, *DONOR_TOTALS).where(
-            *[donor_condition(key) for key in donor_words])).all()
+        rows = db.session.connection().execute(db.select(Donor.id, *DONOR_TOTALS).where(
+            *[donor_condition(key) for key in donor_words])).all()  # plain rows, no ORM
         if not rows:
             return Found(nothing=True)
         columns = list(zip(*rows))
