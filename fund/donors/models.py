@@ -54,7 +54,6 @@ class Donor(db.Model):
     email_key = db.Column(db.String(254), nullable=False, default="", index=True)
     phone_key = db.Column(db.String(32), nullable=False, default="", index=True)
     address_key = db.Column(db.String(520), nullable=False, default="")
-    # 名寄せ: a donor merged into another keeps its row (old links lead on) and nothing else.
     # Every gift of this donor counted and summed (GiftFact's rows, any status), kept by
     # fund.office.facts in the transaction that changes a gift: a search that only names
     # donors reads its totals from the donor rows it finds, not from their gifts.
@@ -64,6 +63,7 @@ class Donor(db.Model):
     gift_lost = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
     gift_fee = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
     gift_net = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
+    # 名寄せ: a donor merged into another keeps its row (old links lead on) and nothing else.
     merged_into_id = db.Column(db.Integer, db.ForeignKey("donor.id"), index=True)
     merged_at = db.Column(TZDateTime)
 

@@ -377,7 +377,8 @@ def _only_donors(filters, found):
     """Whether the list is exactly every gift of the donors found: words that only name
     donors, and no status, destination, method or date."""
     return (found.donors is not None and not found.gifts and not filters.status
-            and not filters.destination and not filters.method and window(filters) == (None, None))
+            and not filters.destination and not filters.method
+            and window(filters) == (None, None))
 
 
 def totals(filters, found=None):
