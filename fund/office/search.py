@@ -4,7 +4,9 @@ Reads GiftFact (kept by fund.office.facts), so status and amounts never have
 to be worked out per row. The search word finds donors by name, フリガナ,
 company, email or phone through their folded search text (a trigram index on
 PostgreSQL, and a GIN index on its grams for a word of one or two characters), or
-a gift by its receipt number, reference, 振込名義 or id. Dates are Japan time:
+a gift by its receipt number, reference, 振込名義 or id. A list whose words only
+name donors, with no other filter, totals the gift totals kept on the donor rows
+found (read by the lookup itself, not from their gifts). Dates are Japan time:
 a day runs from 00:00 JST, a fiscal year from 1 April 00:00 JST.
 """
 import json
