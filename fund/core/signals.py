@@ -24,9 +24,51 @@ Sent by fund.core.mail:
 - mail_attachments(message): asked while a queued mail is sent; each receiver
   returns a list of (filename, bytes, mimetype) to attach (receipts attach the PDF).
 """
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
 
-_signals = Namespace()
+
+class _OrderedIds(dict):
+    """The set blinker keeps receiver ids in, in the order they connected.
+
+    blinker's own is a plain set of id() values, whose order differs between
+    processes: two gunicorn workers then ran payment_succeeded's receivers
+    (totals, ledger, receipts) in different orders, took their row locks in
+    different orders and deadlocked (bench/load.py, donations at 10 and 50
+    clients). In connection order (the order of WIRING_MODULES), every
+    process locks alike.
+    """
+
+    def __init__(self, items=()):
+        super().__init__((item, None) for item in items)
+
+    def add(self, item):
+        self[item] = None
+
+    def discard(self, item):
+        self.pop(item, None)
+
+    def remove(self, item):
+        del self[item]
+
+    def copy(self):
+        return _OrderedIds(self)
+
+    def __or__(self, other):
+        return _OrderedIds([*self, *other])
+
+
+class _OrderedSignal(NamedSignal):
+    set_class = _OrderedIds
+
+
+class _OrderedNamespace(Namespace):
+    def signal(self, name, doc=None):
+        if name not in self:
+            self[name] = _OrderedSignal(name, doc)
+        return self[name]
+
+
+_signals = _OrderedNamespace()
 
 payment_succeeded = _signals.signal("payment-succeeded")
 payment_expired = _signals.signal("payment-expired")
