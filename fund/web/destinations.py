@@ -2,12 +2,24 @@
 
 A draft campaign is shown to signed-in staff only (a preview); to anyone else it
 does not exist. Totals are the kept net amounts (refunds and lost disputes off).
+
+What a page shows below the site's header is the same for every visitor in one
+language, so it is rendered once per page and language and kept in this worker for
+PUBLIC_PAGE_CACHE_SECONDS (fund.core.pagecache): a gift, a new message or an edit by
+the office shows within that bound. The campaign's row is read on every request, so
+its state counts at once (a campaign put back to draft is gone at once); a draft's
+preview is never kept. The header, flash messages, language switch and the CSP nonce
+are rendered per request, outside the kept part.
 """
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from fund.campaigns import services as campaigns
 from fund.core.i18n import locale
+from fund.core.pagecache import cached
 from fund.core.money import format_yen
 from fund.core.signing import public_url
 from fund.giving import money_trail, showcase
@@ -42,12 +54,30 @@ def _open_graph(view, lang):
     }
 
 
-def _render(view):
+@dataclass(frozen=True)
+class Page:
+    """The visitor-independent part of a page, rendered (Markup keeps it unescaped)."""
+    title: str
+    head: Markup
+    body: Markup
+
+
+def _page(view, lang):
+    context = dict(view=view, d=view.destination, lang=lang, og=_open_graph(view, lang),
+                   story=paragraphs(view.destination.text("story", lang)),
+                   bio=paragraphs(view.destination.text("researcher_bio", lang)))
+    return Page(title=view.destination.title(lang),
+                head=Markup(render_template("public/_destination_head.html", **context)),
+                body=Markup(render_template("public/_destination_body.html", **context)))
+
+
+def _render(kind, destination, build, keep=True):
     lang = locale()
-    return render_template("public/destination.html", view=view, d=view.destination,
-                           lang=lang, og=_open_graph(view, lang),
-                           story=paragraphs(view.destination.text("story", lang)),
-                           bio=paragraphs(view.destination.text("researcher_bio", lang)))
+    # Keyed by id, state and language: another page, state or language is another entry.
+    key = ("destination", kind, destination.id, getattr(destination, "status", None), lang)
+    page = (cached(key, lambda: _page(build(destination), lang)) if keep
+            else _page(build(destination), lang))
+    return render_template("public/destination.html", page=page)
 
 
 @bp.get("/campaigns/<slug>")
@@ -55,7 +85,7 @@ def campaign(slug):
     found = campaigns.campaign_by_slug(slug)
     if found is None or (found.status == "draft" and current_staff() is None):
         abort(404)
-    return _render(showcase.for_campaign(found))
+    return _render("campaign", found, showcase.for_campaign, keep=found.status != "draft")
 
 
 @bp.get("/projects/<slug>")
@@ -63,7 +93,7 @@ def project(slug):
     found = campaigns.project_by_slug(slug)
     if found is None:
         abort(404)
-    return _render(showcase.for_project(found))
+    return _render("project", found, showcase.for_project)
 
 
 def _money_page(kind, owner):
