@@ -71,29 +71,36 @@ def _page(view, lang):
                 body=Markup(render_template("public/_destination_body.html", **context)))
 
 
-def _render(kind, destination, build, keep=True):
+def _render(kind, found, load):
+    """The page of `found` ((id, status) of its row): the kept part, else load() (the
+    showcase, read in full) rendered and kept."""
     lang = locale()
+
+    def make():
+        return _page(load(), lang)
     # Keyed by id, state and language: another page, state or language is another entry.
-    key = ("destination", kind, destination.id, getattr(destination, "status", None), lang)
-    page = (cached(key, lambda: _page(build(destination), lang)) if keep
-            else _page(build(destination), lang))
+    # A draft is shown to staff only, as a preview of the office's latest edit: never kept.
+    page = (make() if found.status == "draft"
+            else cached(("destination", kind, found.id, found.status, lang), make))
     return render_template("public/destination.html", page=page)
 
 
 @bp.get("/campaigns/<slug>")
 def campaign(slug):
-    found = campaigns.campaign_by_slug(slug)
+    found = campaigns.campaign_state_by_slug(slug)
     if found is None or (found.status == "draft" and current_staff() is None):
         abort(404)
-    return _render("campaign", found, showcase.for_campaign, keep=found.status != "draft")
+    return _render("campaign", found,
+                   lambda: showcase.for_campaign(campaigns.campaign_by_slug(slug)))
 
 
 @bp.get("/projects/<slug>")
 def project(slug):
-    found = campaigns.project_by_slug(slug)
+    found = campaigns.project_state_by_slug(slug)
     if found is None:
         abort(404)
-    return _render("project", found, showcase.for_project)
+    return _render("project", found,
+                   lambda: showcase.for_project(campaigns.project_by_slug(slug)))
 
 
 def _money_page(kind, owner):
