@@ -307,10 +307,10 @@ def million_gifts(stack, gifts, slug):
         conn.execute("""
             INSERT INTO donor (kind, name, name_kana, email, postal_code, address, prefecture,
                                city, street, building, locale, publish_name,
-                               receipt_preference, receipt_delivery, created_at)
+                               receipt_preference, receipt_delivery, created_at, search_grams)
             SELECT 'individual', '寄附者' || g, 'キフシャ', 'bulk' || g || '@bench.example',
                    '263-8555', '千葉県千葉市稲毛区穴川4-9-1', '千葉県', '千葉市稲毛区', '穴川4-9-1', '',
-                   'ja', g %% 10 = 0, 'none', 'email', now()
+                   'ja', g %% 10 = 0, 'none', 'email', now(), '{}'::text[]
             FROM generate_series(1, %s) g""", (donors,))
         first = conn.execute("SELECT min(id) FROM donor WHERE email LIKE %s",
                              ("bulk%",)).fetchone()[0]

@@ -98,6 +98,9 @@ def app(database_url, localstripe, smtp_server, app_port, tmp_path_factory):
         "STRIPE_RETRY_BACKOFF_SECONDS": 0,
         # Every test posts from 127.0.0.1; tests/core/test_rate_limits.py turns limits on.
         "DONATION_RATE_LIMIT": "0/60",
+        # Pages show a gift as soon as it is made; tests/web/test_page_cache.py turns the
+        # cache of public pages on.
+        "PUBLIC_PAGE_CACHE_SECONDS": 0,
         "LOGIN_RATE_LIMIT": "0/60",
         "DONOR_SIGN_IN_RATE_LIMIT": "0/60",
         "MAIL_SERVER": "127.0.0.1",

@@ -12,6 +12,21 @@ def project_by_slug(slug):
     return db.session.execute(db.select(Project).filter_by(slug=slug)).scalar_one_or_none()
 
 
+def state_by_slug(model, slug):
+    """(id, status) of the campaign or project with this slug, or None: two columns, for a
+    page that serves a kept rendering and needs the row itself only to make one."""
+    return db.session.execute(
+        db.select(model.id, model.status).filter_by(slug=slug)).one_or_none()
+
+
+def campaign_state_by_slug(slug):
+    return state_by_slug(Campaign, slug)
+
+
+def project_state_by_slug(slug):
+    return state_by_slug(Project, slug)
+
+
 def destinations(now=None):
     """Published campaigns that have started and open projects that accept gifts (no totals).
 
