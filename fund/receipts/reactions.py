@@ -38,15 +38,23 @@ def follow_net_amount(*, donation, actor):
     return new
 
 
-@signals.net_amount_changed.connect
-def _on_net_amount_changed(donation, actor):
-    # A receipt problem (e.g. a missing font) is logged for the office and does
-    # not undo money Stripe already moved.
+def _in_savepoint(donation, failed, follow, refresh=None):
+    """Run `follow()` in a savepoint: a receipt problem (e.g. a missing font) is logged for
+    the office ("receipt for donation N not <failed>") and never undoes money Stripe
+    already moved. `refresh`, a payment, has its disputes read again first."""
     try:
         with db.session.begin_nested():
-            follow_net_amount(donation=donation, actor=actor)
+            if refresh is not None:
+                db.session.expire(refresh, ["disputes"])
+            follow()
     except FundError as err:
-        log.error("receipt for donation %s not updated after refund: %s", donation.id, err.message)
+        log.error("receipt for donation %s not %s: %s", donation.id, failed, err.message)
+
+
+@signals.net_amount_changed.connect
+def _on_net_amount_changed(donation, actor):
+    _in_savepoint(donation, "updated after refund",
+                  lambda: follow_net_amount(donation=donation, actor=actor))
 
 
 def withdraw_for_dispute(*, donation, actor):
@@ -105,27 +113,18 @@ def restore_after_dispute(*, donation, actor):
 @signals.dispute_opened.connect
 def _on_dispute_opened(dispute, actor):
     donation = dispute.payment.donation
-    # Stripe took the money; a receipt that cannot be rendered must not undo that.
-    try:
-        with db.session.begin_nested():
-            db.session.expire(dispute.payment, ["disputes"])
-            withdraw_for_dispute(donation=donation, actor=actor)
-    except FundError as err:
-        log.error("receipt for donation %s not voided when its dispute opened: %s",
-                  donation.id, err.message)
+    _in_savepoint(donation, "voided when its dispute opened",
+                  lambda: withdraw_for_dispute(donation=donation, actor=actor),
+                  refresh=dispute.payment)
 
 
 @signals.dispute_won.connect
 def _on_dispute_won(dispute, actor):
     """The receipt voided or held back while the dispute was open is issued now."""
     donation = dispute.payment.donation
-    try:
-        with db.session.begin_nested():
-            db.session.expire(dispute.payment, ["disputes"])
-            restore_after_dispute(donation=donation, actor=actor)
-    except FundError as err:
-        log.error("receipt for donation %s not issued after its dispute was won: %s",
-                  donation.id, err.message)
+    _in_savepoint(donation, "issued after its dispute was won",
+                  lambda: restore_after_dispute(donation=donation, actor=actor),
+                  refresh=dispute.payment)
 
 
 @signals.mail_attachments.connect
