@@ -137,12 +137,19 @@ prod-local: deps fonts postgres
 
 test: deps fonts chromium postgres lint-imports audit test-pg test-sqlite
 
+# pytest-xdist: TEST_WORKERS processes, each with its own database, localstripe, SMTP
+# sink and live server (every port is a free one); a test file stays on one worker
+# (--dist loadfile), so the two files that use a Redis database of their own (14, 15)
+# never share it. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test-pg:
-	FUND_TEST_DB=postgresql $(BIN)/pytest -q
+	FUND_TEST_DB=postgresql $(PYTEST)
 
 # The fast part again on SQLite: everything but the browser and PostgreSQL-only tests.
 test-sqlite:
-	FUND_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser and not pg_only"
+	FUND_TEST_DB=sqlite $(PYTEST) -m "not browser and not pg_only"
 
 # Known vulnerabilities in the pinned (and installed) packages, from the committed
 # advisory snapshot .ci/advisories.json: offline, the same answer everywhere.

@@ -133,6 +133,14 @@ class Result:
                 f"p50 {pct(50):>7.1f}  p95 {pct(95):>7.1f}  p99 {pct(99):>7.1f} ms  "
                 f"errors {len(self.errors)}")
 
+    def add(self, other):
+        """Fold another run of the same measurement into this one (interleaved rounds)."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.ok += other.ok
+        self.elapsed += other.elapsed
+        return self
+
     @property
     def rate(self):
         return len(self.latencies) / self.elapsed if self.elapsed else 0
@@ -142,7 +150,8 @@ class Result:
         return lat[int(round(0.95 * (len(lat) - 1)))] * 1000 if lat else 0
 
 
-async def run(name, clients, seconds, make_client, step, max_requests=None, every=None):
+async def run(name, clients, seconds, make_client, step, max_requests=None, every=None,
+              show=True):
     """`clients` loops, each with its own state from make_client(), calling step(state)
     (which returns (ok, latency)) until `seconds` pass or `max_requests` are made.
 
@@ -185,7 +194,8 @@ async def run(name, clients, seconds, make_client, step, max_requests=None, ever
     started = time.perf_counter()
     await asyncio.gather(*(loop() for _ in range(clients)))
     result.elapsed = time.perf_counter() - started
-    print(result.line(), flush=True)
+    if show:
+        print(result.line(), flush=True)
     return result
 
 
@@ -432,18 +442,30 @@ async def main(args):
         small = await pages(stack, levels, args.seconds, slug, "", args.paced) if "pages" in want else {}
         ceilings, hooks, gifts = {}, {}, {}
         sent, posted = [], []
-        # Ceiling and webhook alternate per level, so a change in the machine's load
-        # (other work on the shared cores) hits both sides of the ratio alike.
+        # The bare INSERT and the webhook, the two sides of the ratio, alternate in
+        # `rounds` short runs per level, so a passing change in the machine (a
+        # checkpoint, other work on the shared cores) hits both sides alike; each
+        # line sums its rounds.
         for clients in levels:
             if "ceilings" in want:
                 ceilings[("select", clients)] = await run(
                     "bare SELECT 1", clients, args.seconds, http_client(),
                     get(stack, "/_bench/select1"))
-                ceilings[("insert", clients)] = await run(
-                    "bare INSERT", clients, args.seconds, http_client(), bare_insert(stack))
-            if "webhooks" in want:
-                hooks[clients] = await run("webhook ingestion", clients, args.seconds,
-                                           http_client(), webhook(stack, sent))
+            part = args.seconds / args.rounds
+            for _ in range(args.rounds):
+                if "ceilings" in want:
+                    done = await run("bare INSERT", clients, part, http_client(),
+                                     bare_insert(stack), show=False)
+                    ceilings[("insert", clients)] = (
+                        ceilings[("insert", clients)].add(done)
+                        if ("insert", clients) in ceilings else done)
+                if "webhooks" in want:
+                    done = await run("webhook ingestion", clients, part, http_client(),
+                                     webhook(stack, sent), show=False)
+                    hooks[clients] = hooks[clients].add(done) if clients in hooks else done
+            for shown in (ceilings.get(("insert", clients)), hooks.get(clients)):
+                if shown is not None:
+                    print(shown.line() + f"  ({args.rounds} rounds)", flush=True)
         if "donations" in want:
             tokens = await card_tokens(stack, sum(args.donations * c for c in levels))
             for clients in levels:
@@ -517,6 +539,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="1,10,50")
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="bare INSERT and webhook alternate in this many runs per level")
     parser.add_argument("--donations", type=int, default=4, help="per client per level")
     parser.add_argument("--gifts", type=int, default=1_000_000)
     parser.add_argument("--paced", type=float, default=1.0,
