@@ -1,10 +1,11 @@
 """`flask fund receipts …`: issue a year, export a period as a ZIP, store older
-receipts' files, void, verify.
+receipts' files, sweep the bucket of objects no receipt names, void, verify.
 
 The same service code as the accountant's page, with a progress bar.
 """
 import hashlib
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from fund.core import audit
 from fund.receipts import bulk as receipt_jobs
 from fund.receipts import issuing as receipts
 from fund.receipts import january, reminders
-from fund.receipts import verification
+from fund.receipts import storage, verification
 
 
 class _Bar:
@@ -124,6 +125,41 @@ def register(group):
             raise click.ClickException(
                 f"{len(refused)} receipts no longer match the SHA-256 recorded at issue and "
                 f"were not stored (the office dashboard lists them): {', '.join(refused)}")
+
+    @receipts_group.command("orphans")
+    @click.option("--older-than-hours", type=click.IntRange(min=1), default=24,
+                  show_default=True,
+                  help="Only objects last written at least this long ago (a younger one "
+                       "may belong to a receipt being issued).")
+    @click.option("--delete", is_flag=True, help="Delete them (refused under Object Lock).")
+    def orphans(older_than_hours, delete):
+        """List (or delete) bucket objects that no receipt names (RECEIPT_STORAGE=s3).
+
+        A process killed while issuing, or a bucket down when a transaction rolled
+        back, can leave such an object: no receipt row names it and no download serves it.
+        """
+        found = deleted = refused = 0
+        try:
+            for key, written, size in storage.orphans(timedelta(hours=older_than_hours)):
+                found += 1
+                if delete and storage.delete_orphan(key):
+                    deleted += 1
+                    click.echo(f"deleted {key}")
+                elif delete:
+                    refused += 1
+                    click.echo(f"kept    {key} (the bucket refused the delete)")
+                else:
+                    click.echo(f"{key}\t{written.isoformat()}\t{size} bytes")
+        except FundError as err:
+            _fail(err)
+        if not delete:
+            click.echo(f"{found} objects no receipt names"
+                       + (" (run again with --delete to remove them)" if found else ""))
+            return
+        click.echo(f"{deleted} of {found} objects no receipt names deleted")
+        if refused:
+            raise click.ClickException(f"{refused} objects could not be deleted (Object Lock "
+                                       "keeps them until their retention ends)")
 
     @receipts_group.command("void")
     @click.argument("number")

@@ -18,7 +18,9 @@ Backends (``RECEIPT_STORAGE``):
   render never meet it. An object is written inside the transaction that
   issues the receipt; if that transaction (or the savepoint it was written
   in) rolls back, the objects it wrote are deleted again (`_forget_written`),
-  so no orphan stays in the bucket for a receipt that does not exist.
+  so no orphan stays in the bucket for a receipt that does not exist; what a
+  process killed mid-transaction (or a bucket down at rollback) leaves is
+  found by `orphans` and removed by `flask fund receipts orphans --delete`.
 
 A mismatch between the bytes and their SHA-256 (or the receipt row's) refuses
 the download (`FileTampered`), writes an audit entry, shows on the office
@@ -31,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -133,6 +136,19 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def objects(self):
+        """Every object under the prefix, a page (up to 1,000) at a time: lists of
+        {"Key", "LastModified", "Size"} as ListObjectsV2 gives them."""
+        token = None
+        while True:
+            page = self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=self.prefix,
+                **({"ContinuationToken": token} if token else {}))
+            yield page.get("Contents", [])
+            if not page.get("IsTruncated"):
+                return
+            token = page["NextContinuationToken"]
 
     def get(self, row: ReceiptFile) -> bytes:
         bucket, _, key = row.location.removeprefix("s3://").partition("/")
@@ -356,3 +372,55 @@ def mismatches(now=None, days=30):
         return []
     return db.session.execute(db.select(Receipt).where(Receipt.id.in_(ids))
                               .order_by(Receipt.id.desc())).scalars().all()
+
+
+# --- objects no row names (a process killed mid-transaction, a bucket down at rollback) ---
+
+# The part of a key after the prefix: year/number-kind-hash.pdf (S3Storage.key).
+_KEY = re.compile(r"^\d{4}/(?P<number>[0-9A-Za-z-]+)-(?P<kind>issued|void)-[0-9a-f]{16}\.pdf$")
+
+
+def orphans(older_than=timedelta(hours=24), now=None):
+    """Receipt objects in the configured bucket that no receipt_file row names, last
+    written more than `older_than` ago, as (key, last_modified, size).
+
+    A younger object may belong to a transaction that is still issuing its receipt,
+    so it is never called an orphan. Objects under the prefix whose key is not
+    shaped like ours are not ours to judge and are passed over. The rows are read
+    a listing page at a time, by receipt number (an index), whatever the bucket's size.
+    """
+    from fund.receipts.models import Receipt
+
+    store = backend()
+    if store.name != "s3":
+        raise StorageMisconfigured("Receipt files are kept in the database "
+                                   "(RECEIPT_STORAGE=db): there is no bucket to sweep.")
+    cutoff = (now or clock.now()) - older_than
+    for page in store.objects():
+        ours = {}
+        for item in page:
+            shape = _KEY.match(item["Key"].removeprefix(store.prefix))
+            if shape and item["LastModified"] < cutoff:
+                ours[item["Key"]] = (shape["number"], item)
+        if not ours:
+            continue
+        numbers = {number for number, _item in ours.values()}
+        named = set(db.session.execute(
+            db.select(ReceiptFile.location).join(Receipt, Receipt.id == ReceiptFile.receipt_id)
+            .where(Receipt.number.in_(numbers), ReceiptFile.backend == "s3")).scalars())
+        for key, (_number, item) in ours.items():
+            if f"s3://{store.bucket}/{key}" not in named:
+                yield key, item["LastModified"], item.get("Size", 0)
+
+
+def delete_orphan(key):
+    """Delete one object `orphans` listed; False if the bucket refused (Object Lock)."""
+    store = backend()
+    try:
+        store.delete(key)
+    except Exception:  # a locked object, a bucket down: the caller says so
+        log.warning("receipt object %s in bucket %s could not be deleted", key, store.bucket,
+                    exc_info=True)
+        return False
+    log.info("receipt object %s deleted from bucket %s: no receipt names it", key, store.bucket)
+    return True

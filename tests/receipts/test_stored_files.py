@@ -1,7 +1,7 @@
 """Receipts are served exactly as issued: stored bytes, checked, never re-rendered."""
 import hashlib
 import io
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -167,21 +167,44 @@ def test_a_receipt_issued_before_files_were_stored_gets_its_file_only_if_it_matc
 class FakeBucket:
     """What an S3 client answers, for the calls storage makes (put with If-None-Match)."""
 
+    page_size = 1000  # ListObjectsV2's MaxKeys default
+
     def __init__(self):
-        self.objects, self.calls = {}, []
+        self.objects, self.calls, self.written = {}, [], {}
+        self.refuse_deletes = False
 
     def put_object(self, *, Bucket, Key, Body, IfNoneMatch, **_):
         self.calls.append(("put", Bucket, Key, IfNoneMatch))
         if IfNoneMatch == "*" and (Bucket, Key) in self.objects:
             raise RuntimeError("PreconditionFailed")
         self.objects[(Bucket, Key)] = Body
+        self.written[(Bucket, Key)] = datetime.now(timezone.utc)
 
     def get_object(self, *, Bucket, Key):
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
 
     def delete_object(self, *, Bucket, Key):
         self.calls.append(("delete", Bucket, Key))
+        if self.refuse_deletes:
+            raise RuntimeError("AccessDenied: object is WORM protected")
         self.objects.pop((Bucket, Key), None)
+
+    def list_objects_v2(self, *, Bucket, Prefix="", ContinuationToken=None):
+        keys = sorted(k for b, k in self.objects if b == Bucket and k.startswith(Prefix))
+        start = int(ContinuationToken or 0)
+        shown = keys[start:start + self.page_size]
+        page = {"IsTruncated": start + self.page_size < len(keys),
+                "Contents": [{"Key": k, "LastModified": self.written[(Bucket, k)],
+                              "Size": len(self.objects[(Bucket, k)])} for k in shown]}
+        if page["IsTruncated"]:
+            page["NextContinuationToken"] = str(start + self.page_size)
+        self.calls.append(("list", Bucket, Prefix, ContinuationToken))
+        return page
+
+    def age(self, hours):
+        """Every object written `hours` earlier than it was."""
+        for where in self.written:
+            self.written[where] -= timedelta(hours=hours)
 
 
 @pytest.fixture
@@ -252,6 +275,70 @@ def test_an_object_the_transaction_did_not_write_is_not_deleted(ctx, bucket):
     assert bucket.objects == kept
 
 
+def _orphans(app, *args):
+    return app.test_cli_runner().invoke(args=["fund", "receipts", "orphans", *args])
+
+
+def test_an_object_a_killed_issue_left_is_swept_and_named_receipts_are_not(ctx, app, bucket):
+    bucket.page_size = 2  # the listing comes in pages, as a large bucket's does
+    kept = [_issue(paid_gift(donor(name=f"量子 {n}"))) for n in ("一郎", "二郎", "三郎")]
+    receipts.void(receipt=kept[0], reason="寄附の対象外", actor=ACTOR)
+    db.session.commit()
+    # Issuing dies after the object is written and the bucket is down when the
+    # transaction rolls back: the object stays and no row names it.
+    bucket.refuse_deletes = True
+    lost = receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR)
+    orphan = storage.stored(lost).location.removeprefix("s3://receipts-test/")
+    db.session.rollback()
+    bucket.refuse_deletes = False
+    # Not ours to judge: something else under the prefix, and another prefix's object.
+    bucket.objects[("receipts-test", "receipts/README.txt")] = b"notes"
+    bucket.objects[("receipts-test", "other/2026/2026-000001-issued-0123456789abcdef.pdf")] = b"x"
+    for where in bucket.objects:
+        bucket.written.setdefault(where, datetime.now(timezone.utc))
+    assert len(bucket.objects) == 7
+
+    # Young, it may belong to a receipt being issued right now: not listed.
+    result = _orphans(app)
+    assert result.exit_code == 0 and "0 objects no receipt names" in result.output
+    bucket.age(hours=25)
+    result = _orphans(app)
+    assert result.exit_code == 0, result.output
+    assert orphan in result.output and "1 objects no receipt names" in result.output
+    assert [c for c in bucket.calls if c[0] == "list"][-1][3] is not None  # read every page
+    assert not any(c[0] == "delete" and c[2] != orphan for c in bucket.calls)
+
+    result = _orphans(app, "--delete")
+    assert result.exit_code == 0, result.output
+    assert f"deleted {orphan}" in result.output and "1 of 1" in result.output
+    assert ("receipts-test", orphan) not in bucket.objects and len(bucket.objects) == 6
+    assert "0 objects" in _orphans(app).output
+    for receipt in kept:  # every receipt still serves its files, issued and void
+        db.session.expire_all()
+        receipt = db.session.get(Receipt, receipt.id)
+        assert hashlib.sha256(receipts.pdf_bytes(receipt)).hexdigest() == receipt.current_sha256
+    assert storage.stored(kept[0], "issued") is not None
+
+
+def test_a_delete_the_bucket_refuses_is_reported_and_the_object_kept(ctx, app, bucket):
+    bucket.refuse_deletes = True
+    lost = receipts.issue_for_donation(donation=paid_gift(), actor=ACTOR)
+    orphan = storage.stored(lost).location.removeprefix("s3://receipts-test/")
+    db.session.rollback()
+    bucket.age(hours=48)
+    result = _orphans(app, "--delete", "--older-than-hours", "36")
+    assert result.exit_code == 1
+    assert f"kept    {orphan}" in result.output and "Object Lock" in result.output
+    assert ("receipts-test", orphan) in bucket.objects
+    assert "Traceback" not in result.output
+
+
+def test_the_sweep_says_so_without_a_bucket(ctx, app):
+    result = _orphans(app)
+    assert result.exit_code == 1 and "RECEIPT_STORAGE=db" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_the_s3_backend_keeps_the_bytes_in_the_bucket(ctx, app, monkeypatch):
     bucket = FakeBucket()
     monkeypatch.setitem(app.config, "RECEIPT_STORAGE", "s3")
@@ -295,6 +382,26 @@ def test_the_s3_backend_uses_boto3_with_a_conditional_put(ctx):
         row = ReceiptFile(receipt=receipt, kind="issued", sha256=receipt.sha256, size=0)
         storage.S3Storage(bucket="b", prefix="r/", client=client).put(row, data)
     assert row.location == f"s3://b/{key}"
+
+
+def test_the_sweep_pages_through_boto3s_listing(ctx):
+    botocore_stub = pytest.importorskip("botocore.stub")
+    import boto3
+
+    client = boto3.client("s3", region_name="ap-northeast-1", aws_access_key_id="x",
+                          aws_secret_access_key="y")
+    stubber = botocore_stub.Stubber(client)
+    when = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    stubber.add_response("list_objects_v2", {
+        "IsTruncated": True, "NextContinuationToken": "page-2", "KeyCount": 1,
+        "Contents": [{"Key": "r/2026/a.pdf", "LastModified": when, "Size": 3}]},
+        {"Bucket": "b", "Prefix": "r/"})
+    stubber.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0},
+                         {"Bucket": "b", "Prefix": "r/", "ContinuationToken": "page-2"})
+    with stubber:
+        pages = list(storage.S3Storage(bucket="b", prefix="r/", client=client).objects())
+    stubber.assert_no_pending_responses()
+    assert [[item["Key"] for item in page] for page in pages] == [["r/2026/a.pdf"], []]
 
 
 @pytest.mark.pg_only
