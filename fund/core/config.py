@@ -120,9 +120,10 @@ def from_environment(env=None):
         "INLINE_BEAT_MAX_SECONDS": _int(env.get("FUND_INLINE_BEAT_MAX_SECONDS"), 60),
         # Jobs: without a broker they run inline, in the request or command.
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),
-        # Public campaign and project pages: their figures, 芳名録 and messages (the same for
-        # every visitor) are rendered once per page and language and served for at most this
-        # many seconds per worker process (fund.core.pagecache); 0 renders every request.
+        # The home page and the public campaign and project pages: what they show below the
+        # header (figures, 芳名録, messages: the same for every visitor) is rendered once per
+        # page and language and served for at most this many seconds per worker process
+        # (fund.core.pagecache); 0 renders every request.
         "PUBLIC_PAGE_CACHE_SECONDS": _int(env.get("PUBLIC_PAGE_CACHE_SECONDS"), 10),
         # Rate limits: "hits/seconds" per client address; counters in Redis when set.
         "RATELIMIT_STORAGE_URL": env.get("RATELIMIT_STORAGE_URL"),

@@ -12,6 +12,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, r
                    request, session, url_for)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from fund.campaigns import rewards
@@ -21,6 +22,7 @@ from fund.core.errors import (Conflict, FundError, NotFound, PaymentDeclined, Pa
                               ValidationFailed)
 from fund.core.i18n import LANGUAGES, gettext_for, locale
 from fund.core.money import format_yen
+from fund.core.pagecache import cached
 from fund.core.signing import public_url
 from fund.donors import postal
 from fund.donors import services as donor_services
@@ -79,9 +81,15 @@ def session_lost(err):
 
 @bp.get("/")
 def home():
-    campaign_list, progress, projects = campaigns.listing()
-    return render_template("public/home.html", campaigns=campaign_list, progress=progress,
-                           projects=projects)
+    """Campaigns with their progress, and projects. What shows below the header is the
+    same for every visitor in one language: rendered once per language and kept in this
+    worker for PUBLIC_PAGE_CACHE_SECONDS (fund.core.pagecache), so a gift, a new
+    campaign or an ended one shows within that bound."""
+    def make():
+        campaign_list, progress, projects = campaigns.listing()
+        return Markup(render_template("public/_home_body.html", campaigns=campaign_list,
+                                      progress=progress, projects=projects))
+    return render_template("public/home.html", body=cached(("home", locale()), make))
 
 
 @bp.get("/privacy")

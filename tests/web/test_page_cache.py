@@ -81,3 +81,22 @@ def test_a_kept_page_still_shows_hostile_names_as_text(client, seeded, ctx, kept
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; 様" in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_home_page_is_kept_per_language_and_shows_a_gift_once_the_bound_has_passed(
+        client, seeded, ctx, kept):
+    campaign = db.session.query(Campaign).one()
+    card = f'id="campaign-{campaign.slug}"'
+    with freeze_time(clock.now()) as frozen:
+        japanese = _page(client, "/?lang=ja")
+        assert card in japanese and 'class="raised">¥0' in japanese
+        _gift(campaign, 10000, name="家 支援者")
+        frozen.tick(timedelta(seconds=kept - 1))
+        assert 'class="raised">¥0' in _page(client, "/?lang=ja")  # the kept part
+        english = _page(client, "/?lang=en")  # another language, made now
+        assert 'class="raised">¥10,000' in english and "Crowdfunding campaigns" in english
+        assert 'hreflang="ja"' in english  # the header is rendered per request
+        frozen.tick(timedelta(seconds=2))
+        fresh = _page(client, "/?lang=ja")
+    assert 'class="raised">¥10,000' in fresh and 'class="supporters">1' in fresh
+    assert "Crowdfunding campaigns" not in fresh
