@@ -58,6 +58,9 @@ def create_app(config=None):
     app.jinja_env.filters["jst_date"] = jst_date
     app.jinja_env.filters["long_date"] = long_date
 
+    from fund.core.bidi import isolate
+    app.jinja_env.filters["isolate"] = isolate
+
     from fund import web
     web.register(app)
 

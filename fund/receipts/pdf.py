@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 
+from fund.core import bidi
 from fund.receipts.fonts import require_japanese_font
 from fund.receipts.wording import GENERATOR, context as _context
 
@@ -70,6 +71,7 @@ def _jinja():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["isolate"] = bidi.isolate
     return env.get_template(TEMPLATE)
 
 

@@ -84,3 +84,69 @@ def test_csv_formula_prefixes_stay_text_after_nfkc_and_leading_spaces(ctx):
     for name in names[:-1]:
         assert "'" + name in shown, name  # kept as typed, behind the apostrophe
     assert "量子 花子" in shown  # ordinary names are left alone
+
+
+# A right-to-left override (U+202E) and a pop of an isolate (U+2069) that tries to
+# close ours early: stored as given, they must not reorder the text after the value.
+RTL_NAME = "量子\u202e花子\u2069\u202e"
+
+
+def test_a_right_to_left_override_reorders_only_inside_the_value_in_a_pdf():
+    """What a page or receipt does with `isolate`, in the receipts' PDF engine: the
+    date after the name keeps its order (without it, it is printed backwards)."""
+    import jinja2
+    import pypdf
+    import weasyprint
+
+    from fund.core import bidi
+
+    env = jinja2.Environment(autoescape=True)
+    env.filters["isolate"] = bidi.isolate
+
+    def printed(source):
+        html = env.from_string(source).render(name=RTL_NAME)
+        pdf = weasyprint.HTML(string=html).write_pdf()
+        return pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+    assert "2026年8月1日" not in printed("<p>{{ name }} 様 · 2026年8月1日</p>")
+    assert printed("<p>{{ name|isolate }} 様 · 2026年8月1日</p>").endswith(" 様 · 2026年8月1日")
+
+
+def test_bidirectional_controls_stay_inside_names_on_pages_and_in_mails(
+        client, seeded, ctx, card_token, smtp_server):
+    from fund.campaigns.models import Campaign
+    from tests.web.test_destination_pages import PAGE, _gift
+
+    fenced = "\u2068\u2068" + RTL_NAME + "\u2069\u2069"  # one more isolate than it closes
+    _gift(db.session.query(Campaign).one(), 3000, name=RTL_NAME, message="応援\u202eします",
+          publish=True)
+    page = client.get(f"{PAGE}?lang=ja").get_data(as_text=True)
+    assert f"<bdi>{fenced}</bdi> 様 ·" in page  # the name under the message, then the date
+    assert "<bdi>\u2068応援\u202eします\u2069</bdi>" in page
+    assert f"<li><bdi>{fenced}</bdi> 様</li>" in page  # 芳名録
+    assert db.session.query(Donor).filter_by(name=RTL_NAME).count() == 1  # stored as given
+
+    assert post_donation(client, token=card_token(), name=RTL_NAME).status_code == 302
+    mail = smtp_server.wait_for(1)[0].get_body(("plain",)).get_content()
+    assert f"{fenced} 様" in mail
+
+
+def test_an_ordinary_name_is_written_as_before(client, seeded, ctx):
+    from fund.campaigns.models import Campaign
+    from tests.web.test_destination_pages import PAGE, _gift
+
+    _gift(db.session.query(Campaign).one(), 3000, name="量子 花子", message="応援します",
+          publish=True)
+    page = client.get(f"{PAGE}?lang=ja").get_data(as_text=True)
+    assert "<li>量子 花子 様</li>" in page and "<bdi>" not in page and "\u2068" not in page
+
+
+def test_the_office_picks_a_donor_whose_name_cannot_reorder_the_line(client, ctx, sign_in):
+    """The offline-gift form lists donors as name (kana) email address on one line."""
+    from tests.factories import DonorFactory
+
+    DonorFactory(name=RTL_NAME, name_kana="リョウシ ハナコ", email="rtl@example.jp")
+    db.session.commit()
+    sign_in("office")
+    html = client.get("/office/money/gifts/new?q=rtl@example.jp").get_data(as_text=True)
+    assert "<bdi>\u2068\u2068" + RTL_NAME + "\u2069\u2069</bdi> (リョウシ ハナコ) rtl@example.jp" in html
