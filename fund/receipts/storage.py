@@ -37,7 +37,7 @@ import re
 from datetime import timedelta
 from types import SimpleNamespace
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -332,22 +332,9 @@ def _mail_office_once(receipt, kind, actual, stored_sha, expected):
     cfg = current_app.config
     to = cfg.get("RECEIPT_ALERT_EMAIL") or cfg["FUND_CONTACT_EMAIL"]
     base = (cfg.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    body = "\n".join([
-        f"受領証明書 {receipt.number} の保存ファイル（{kind}）が SHA-256 と一致しないため、"
-        "配信を止めました。改ざんまたは保存先の障害の可能性があります。",
-        f"The stored {kind} file of receipt {receipt.number} does not match its SHA-256, "
-        "so it is no longer served. It may have been altered, or the storage is failing.",
-        "",
-        f"見つかった SHA-256 / found:     {actual}",
-        f"保存時の SHA-256 / stored:      {stored_sha}",
-        f"受領証明書の SHA-256 / receipt: {expected or ''}",
-        "",
-        "確認し、必要なら再発行してください。 Check it and reissue if needed:",
-        f"{base}/office/receipts/{receipt.id}",
-        "",
-        "この受領証明書について、このメールは一度だけ送られます（以後の拒否は監査ログに記録）。",
-        "This mail is sent once for this receipt; later refusals are in the audit log.",
-    ])
+    body = render_template("office/mail_alerts/receipt_file.txt", receipt=receipt, kind=kind,
+                           actual=actual, stored_sha=stored_sha, expected=expected,
+                           link=f"{base}/office/receipts/{receipt.id}")
     message = mail.queue(
         to=to, kind=ALERT_KIND, body=body,
         subject=f"[QST未来基金] 受領証明書 {receipt.number}: SHA-256 不一致 / "

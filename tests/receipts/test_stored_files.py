@@ -105,6 +105,10 @@ def test_a_mismatch_mails_the_office_once_per_receipt(client, app, sign_in, monk
     assert alert.to_address == "office-alerts@qst.example" and alert.donor_id is None
     assert first.number in alert.subject and "SHA-256" in alert.subject
     assert first.sha256 in alert.body and f"/office/receipts/{first.id}" in alert.body
+    assert alert.body.startswith(f"受領証明書 {first.number} の保存ファイル（issued）が SHA-256 と")
+    assert f"The stored issued file of receipt {first.number} does not match" in alert.body
+    assert f"保存時の SHA-256 / stored:      {first.sha256}" in alert.body
+    assert "{{" not in alert.body and "{#" not in alert.body
     assert alert.status in ("sent", "logged")  # delivered, not left in the outbox
     # Each receipt once: another tampered receipt is its own alert.
     assert client.get(f"/accountant/receipts/{second.id}.pdf").status_code == 503
