@@ -455,21 +455,19 @@ async def main(args):
                 ceilings[("select", clients)] = await run(
                     "bare SELECT 1", clients, args.seconds, http_client(),
                     get(stack, "/_bench/select1"))
-            part = args.seconds / args.rounds
+            sides = []  # (the Result each round adds to, the request it makes)
+            if "ceilings" in want:
+                ceilings[("insert", clients)] = Result("bare INSERT", clients)
+                sides.append((ceilings[("insert", clients)], bare_insert(stack)))
+            if "webhooks" in want:
+                hooks[clients] = Result("webhook ingestion", clients)
+                sides.append((hooks[clients], webhook(stack, sent)))
             for _ in range(args.rounds):
-                if "ceilings" in want:
-                    done = await run("bare INSERT", clients, part, http_client(),
-                                     bare_insert(stack), show=False)
-                    ceilings[("insert", clients)] = (
-                        ceilings[("insert", clients)].add(done)
-                        if ("insert", clients) in ceilings else done)
-                if "webhooks" in want:
-                    done = await run("webhook ingestion", clients, part, http_client(),
-                                     webhook(stack, sent), show=False)
-                    hooks[clients] = hooks[clients].add(done) if clients in hooks else done
-            for shown in (ceilings.get(("insert", clients)), hooks.get(clients)):
-                if shown is not None:
-                    print(shown.line() + f"  ({args.rounds} rounds)", flush=True)
+                for total, step in sides:
+                    total.add(await run(total.name, clients, args.seconds / args.rounds,
+                                        http_client(), step, show=False))
+            for total, _step in sides:
+                print(total.line() + f"  ({args.rounds} rounds)", flush=True)
         if "donations" in want:
             tokens = await card_tokens(stack, sum(args.donations * c for c in levels))
             for clients in levels:

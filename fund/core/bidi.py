@@ -20,10 +20,6 @@ CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 FSI, PDI = "\u2068", "\u2069"
 
 
-def has_controls(text):
-    return bool(CONTROLS.search(text))
-
-
 def isolate_text(text):
     """`text` wrapped so that no control inside reaches past its end (plain text).
 
@@ -37,7 +33,7 @@ def isolate_text(text):
 def isolate(eval_ctx, value):
     """The Jinja filter: `{{ donor.name|isolate }}`."""
     text = "" if value is None else str(value)
-    if not has_controls(text):
+    if not CONTROLS.search(text):
         return escape(text) if eval_ctx.autoescape else text
     if eval_ctx.autoescape:
         # <bdi> isolates in browsers and in WeasyPrint; the characters inside are

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from fund.core import audit, clock, mail
 from fund.core.errors import FundError, ReceiptUnavailable
 from fund.core.extensions import db
-from fund.receipts.models import ReceiptFile, ReceiptStatus
+from fund.receipts.models import Receipt, ReceiptFile, ReceiptStatus
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +320,6 @@ def _alert(receipt, kind, row, actual, expected):
 def _mail_office_once(receipt, kind, actual, stored_sha, expected):
     """Queue the office's mail about this receipt unless one was queued before (no commit)."""
     from fund.core.models import AuditEntry
-    from fund.receipts.models import Receipt
 
     # Two refused downloads at once queue one mail: the receipt row orders them.
     db.session.execute(db.select(Receipt.id).where(Receipt.id == receipt.id).with_for_update())
@@ -346,7 +345,6 @@ def _mail_office_once(receipt, kind, actual, stored_sha, expected):
 def mismatches(now=None, days=30):
     """Receipts whose stored file failed its check in the last `days` days (newest first)."""
     from fund.core.models import AuditEntry
-    from fund.receipts.models import Receipt
 
     since = (now or clock.now()) - timedelta(days=days)
     ids = db.session.execute(
@@ -376,28 +374,26 @@ def orphans(older_than=timedelta(hours=24), now=None):
     shaped like ours are not ours to judge and are passed over. The rows are read
     a listing page at a time, by receipt number (an index), whatever the bucket's size.
     """
-    from fund.receipts.models import Receipt
-
     store = backend()
     if store.name != "s3":
         raise StorageMisconfigured("Receipt files are kept in the database "
                                    "(RECEIPT_STORAGE=db): there is no bucket to sweep.")
     cutoff = (now or clock.now()) - older_than
     for page in store.objects():
-        ours = {}
+        ours, numbers = [], set()
         for item in page:
             shape = _KEY.match(item["Key"].removeprefix(store.prefix))
             if shape and item["LastModified"] < cutoff:
-                ours[item["Key"]] = (shape["number"], item)
+                ours.append(item)
+                numbers.add(shape["number"])
         if not ours:
             continue
-        numbers = {number for number, _item in ours.values()}
         named = set(db.session.execute(
             db.select(ReceiptFile.location).join(Receipt, Receipt.id == ReceiptFile.receipt_id)
             .where(Receipt.number.in_(numbers), ReceiptFile.backend == "s3")).scalars())
-        for key, (_number, item) in ours.items():
-            if f"s3://{store.bucket}/{key}" not in named:
-                yield key, item["LastModified"], item.get("Size", 0)
+        for item in ours:
+            if f"s3://{store.bucket}/{item['Key']}" not in named:
+                yield item["Key"], item["LastModified"], item.get("Size", 0)
 
 
 def delete_orphan(key):

@@ -2,14 +2,22 @@
 import io
 import zipfile
 
+import jinja2
+import pypdf
+import weasyprint
+
+from fund.campaigns.models import Campaign
+from fund.core import bidi
 from fund.core.extensions import db
 from fund.donors.models import Donor
 from fund.giving.models import Donation
 from fund.receipts import bulk
 from fund.receipts import issuing as receipts
 from fund.receipts.models import Receipt
+from tests.factories import DonorFactory
 from tests.receipts.helpers import pdf_text
 from tests.support.forms import post_donation
+from tests.web.test_destination_pages import PAGE, _gift
 
 NAME = "<script>alert(1)</script>'; DROP TABLE donor; --\u202e"
 MESSAGE = "<img src=x onerror=alert(1)>\n\t=1+2 ＝SUM(1,2) @cmd"
@@ -64,7 +72,7 @@ def test_csv_formula_prefixes_stay_text_after_nfkc_and_leading_spaces(ctx):
     from datetime import datetime, timezone
 
     from fund.core import audit
-    from tests.factories import DonorFactory, paid_gift
+    from tests.factories import paid_gift
 
     names = [" =1+2", "＝SUM(1,2)", "\u3000@cmd", "+81 3", "-2+3", "\t=HYPERLINK(\"x\")",
              "｜calc", "量子 花子"]
@@ -94,12 +102,6 @@ RTL_NAME = "量子\u202e花子\u2069\u202e"
 def test_a_right_to_left_override_reorders_only_inside_the_value_in_a_pdf():
     """What a page or receipt does with `isolate`, in the receipts' PDF engine: the
     date after the name keeps its order (without it, it is printed backwards)."""
-    import jinja2
-    import pypdf
-    import weasyprint
-
-    from fund.core import bidi
-
     env = jinja2.Environment(autoescape=True)
     env.filters["isolate"] = bidi.isolate
 
@@ -114,9 +116,6 @@ def test_a_right_to_left_override_reorders_only_inside_the_value_in_a_pdf():
 
 def test_bidirectional_controls_stay_inside_names_on_pages_and_in_mails(
         client, seeded, ctx, card_token, smtp_server):
-    from fund.campaigns.models import Campaign
-    from tests.web.test_destination_pages import PAGE, _gift
-
     fenced = "\u2068\u2068" + RTL_NAME + "\u2069\u2069"  # one more isolate than it closes
     _gift(db.session.query(Campaign).one(), 3000, name=RTL_NAME, message="応援\u202eします",
           publish=True)
@@ -132,9 +131,6 @@ def test_bidirectional_controls_stay_inside_names_on_pages_and_in_mails(
 
 
 def test_an_ordinary_name_is_written_as_before(client, seeded, ctx):
-    from fund.campaigns.models import Campaign
-    from tests.web.test_destination_pages import PAGE, _gift
-
     _gift(db.session.query(Campaign).one(), 3000, name="量子 花子", message="応援します",
           publish=True)
     page = client.get(f"{PAGE}?lang=ja").get_data(as_text=True)
@@ -143,8 +139,6 @@ def test_an_ordinary_name_is_written_as_before(client, seeded, ctx):
 
 def test_the_office_picks_a_donor_whose_name_cannot_reorder_the_line(client, ctx, sign_in):
     """The offline-gift form lists donors as name (kana) email address on one line."""
-    from tests.factories import DonorFactory
-
     DonorFactory(name=RTL_NAME, name_kana="リョウシ ハナコ", email="rtl@example.jp")
     db.session.commit()
     sign_in("office")

@@ -89,6 +89,14 @@ def test_a_refused_gift_shows_the_form_again_with_the_problems(client, office):
     assert response.status_code == 422 and db.session.query(Donation).count() == 0
 
 
+def test_empty_fields_show_an_example_of_what_they_take(client, office):
+    gift = client.get("/office/money/gifts/new").get_data(as_text=True)
+    assert 'name="name_kana" value="" placeholder="ヤマダ タロウ">' in gift
+    assert 'name="name" value="">' in gift  # a field without an example has no hint
+    pledge = client.get("/office/money/pledges/new").get_data(as_text=True)
+    assert 'name="transfer_name" value="" placeholder="ｶ)ｷﾕｳｼﾕｳﾃﾞﾝｷ">' in pledge
+
+
 def test_a_gift_from_a_bank_line_is_prefilled(client, office):
     upload = statement([(day(-1), "振込 ｽｽﾞｷ ｲﾁﾛｳ", 3_000, 0)])
     client.post("/office/money/bank/statements", data={
